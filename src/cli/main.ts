@@ -1,0 +1,21 @@
+import { Command } from 'commander';
+import { ENV_DOCS } from '../config.js';
+import { APP_VERSION } from '../version.js';
+import { registerMigrate } from './commands/migrate.js';
+import { registerServe } from './commands/serve.js';
+
+const program = new Command('kgdb')
+  .description('Kidney-disease gene evidence database')
+  .version(APP_VERSION)
+  .showHelpAfterError()
+  .addHelpText(
+    'after',
+    `\nEnvironment:\n${Object.entries(ENV_DOCS)
+      .map(([name, doc]) => `  ${name.padEnd(16)} ${doc}`)
+      .join('\n')}\n\nExit codes: 0 success, 1 failure (message on stderr as CODE: message).`,
+  );
+
+registerServe(program);
+registerMigrate(program);
+
+await program.parseAsync(process.argv);

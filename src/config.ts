@@ -1,0 +1,132 @@
+import path from 'node:path';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const REPOSITORY_KINDS = ['legacy', 'views'] as const;
+export type RepositoryKind = (typeof REPOSITORY_KINDS)[number];
+
+/** Everything kgdb reads from the environment, parsed once at start. */
+export interface Config {
+  /** External PostgreSQL; undefined = start the embedded server in dataDir. */
+  databaseUrl: string | undefined;
+  host: string;
+  port: number;
+  /** Holds the embedded cluster, its credentials and the generated JWT secret. */
+  dataDir: string;
+  redisUrl: string | undefined;
+  logLevel: LogLevel;
+  jwtSecret: string | undefined;
+  poolSize: number;
+  /** Load the default demo dataset when the database has no genes at start. */
+  seedDemoOnEmpty: boolean;
+  /** Which gene/log repository serves requests until the rollout flag takes over. */
+  repository: RepositoryKind;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `- ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8000,
+  dataDir: '.kgdb',
+  logLevel: 'info',
+  poolSize: 10,
+  seedDemoOnEmpty: true,
+  repository: 'views',
+} as const satisfies Partial<Config>;
+
+/** Documented for the README and `kgdb --help`; the keys are the variables loadConfig reads. */
+export const ENV_DOCS = {
+  DATABASE_URL: 'postgres://… of an external PostgreSQL ≥ 14; unset = embedded server',
+  HOST: `address to listen on (${DEFAULTS.host})`,
+  PORT: `port to listen on, 1..65535 (${DEFAULTS.port})`,
+  KGDB_DATA_DIR: `embedded cluster, credentials and JWT secret (${DEFAULTS.dataDir})`,
+  REDIS_URL: 'redis://… shared cache for several instances (optional)',
+  LOG_LEVEL: `${LOG_LEVELS.join('|')} (${DEFAULTS.logLevel})`,
+  JWT_SECRET: 'signing secret for access tokens; generated and kept in the data dir when unset',
+  KGDB_POOL_SIZE: `PostgreSQL connections per process, 1..500 (${DEFAULTS.poolSize})`,
+  KGDB_SEED_DEMO: `true|false: load the demo dataset into an empty database at start (${DEFAULTS.seedDemoOnEmpty})`,
+  KGDB_REPOSITORY: `${REPOSITORY_KINDS.join('|')}: gene/log query path (${DEFAULTS.repository})`,
+} as const;
+
+type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
+type Parser<T> = (raw: string) => Parsed<T>;
+const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
+const bad = <T>(problem: string): Parsed<T> => ({ ok: false, problem });
+
+function intIn(min: number, max: number): Parser<number> {
+  return (raw) => {
+    const n = Number(raw);
+    return /^\d+$/.test(raw) && n >= min && n <= max
+      ? ok(n)
+      : bad(`expected a whole number ${min}..${max}, got '${raw}'`);
+  };
+}
+
+function oneOf<T extends string>(allowed: readonly T[]): Parser<T> {
+  return (raw) =>
+    (allowed as readonly string[]).includes(raw)
+      ? ok(raw as T)
+      : bad(`expected one of ${allowed.join(', ')}, got '${raw}'`);
+}
+
+function urlWithScheme(schemes: string[]): Parser<string> {
+  return (raw) => {
+    try {
+      const scheme = new URL(raw).protocol.replace(/:$/, '');
+      return schemes.includes(scheme)
+        ? ok(raw)
+        : bad(`expected a ${schemes.join(' or ')} URL, got scheme '${scheme}'`);
+    } catch {
+      return bad(`expected a ${schemes[0]}:// URL, got '${raw}'`);
+    }
+  };
+}
+
+const bool: Parser<boolean> = (raw) =>
+  raw === 'true' || raw === '1'
+    ? ok(true)
+    : raw === 'false' || raw === '0'
+      ? ok(false)
+      : bad(`expected true or false, got '${raw}'`);
+
+const nonEmpty: Parser<string> = (raw) => (raw.trim() === '' ? bad('must not be empty') : ok(raw));
+
+/** Pure: reads `env`, collects every problem, and throws one ConfigError listing them all. */
+export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
+  const problems: string[] = [];
+  function read<T>(name: keyof typeof ENV_DOCS, parse: Parser<T>, fallback: T): T {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const parsed = parse(raw);
+    if (parsed.ok) return parsed.value;
+    problems.push(`${name}: ${parsed.problem}`);
+    return fallback;
+  }
+
+  const config: Config = {
+    databaseUrl: read('DATABASE_URL', urlWithScheme(['postgres', 'postgresql']), undefined),
+    host: read('HOST', nonEmpty, DEFAULTS.host),
+    port: read('PORT', intIn(1, 65535), DEFAULTS.port),
+    dataDir: path.resolve(cwd, read('KGDB_DATA_DIR', nonEmpty, DEFAULTS.dataDir)),
+    redisUrl: read('REDIS_URL', urlWithScheme(['redis', 'rediss']), undefined),
+    logLevel: read('LOG_LEVEL', oneOf(LOG_LEVELS), DEFAULTS.logLevel),
+    jwtSecret: read('JWT_SECRET', nonEmpty, undefined),
+    poolSize: read('KGDB_POOL_SIZE', intIn(1, 500), DEFAULTS.poolSize),
+    seedDemoOnEmpty: read('KGDB_SEED_DEMO', bool, DEFAULTS.seedDemoOnEmpty),
+    repository: read('KGDB_REPOSITORY', oneOf(REPOSITORY_KINDS), DEFAULTS.repository),
+  };
+  if (config.jwtSecret !== undefined && config.jwtSecret.length < 32) {
+    problems.push('JWT_SECRET: expected at least 32 characters');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}

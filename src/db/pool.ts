@@ -1,0 +1,58 @@
+import pg from 'pg';
+
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+/** Anything that runs a query: the pool, or a client inside a transaction. */
+export type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
+
+// int8 (count(*), bigint ids) as JS numbers: every id and count here stays far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
+
+export interface PoolOptions {
+  connectionString: string;
+  max: number;
+  applicationName?: string;
+}
+
+export function createPool({ connectionString, max, applicationName = 'kgdb' }: PoolOptions): Pool {
+  const pool = new pg.Pool({ connectionString, max, application_name: applicationName });
+  // An idle client losing its server connection must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  return pool;
+}
+
+/** Borrow a client for the callback; always released, even when the callback throws. */
+export async function withClient<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    return await fn(client);
+  } finally {
+    client.release();
+  }
+}
+
+/** Run the callback in one transaction: commit on success, roll back and rethrow on failure. */
+export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  return withClient(pool, async (client) => {
+    await client.query('begin');
+    try {
+      const result = await fn(client);
+      await client.query('commit');
+      return result;
+    } catch (err) {
+      await client.query('rollback').catch(() => {
+        // The connection is already broken; the original error is the one worth reporting.
+      });
+      throw err;
+    }
+  });
+}
+
+export function poolStats(pool: Pool): { total: number; idle: number; waiting: number; max: number } {
+  return {
+    total: pool.totalCount,
+    idle: pool.idleCount,
+    waiting: pool.waitingCount,
+    max: pool.options.max ?? 10,
+  };
+}
