@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { ENV_DOCS } from '../config.js';
 import { APP_VERSION } from '../version.js';
+import { registerImport } from './commands/import.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerServe } from './commands/serve.js';
 
@@ -17,5 +18,6 @@ const program = new Command('kgdb')
 
 registerServe(program);
 registerMigrate(program);
+registerImport(program);
 
 await program.parseAsync(process.argv);

@@ -13,7 +13,15 @@
  * - *stored evidence*: the three columns of a gene_evidence row the importer writes.
  */
 
-export const SOURCES = ['PanelApp', 'HPO', 'PubTator', 'DiagnosticPanels', 'GenCC', 'ClinGen', 'Literature'] as const;
+export const SOURCES = [
+  'PanelApp',
+  'HPO',
+  'PubTator',
+  'DiagnosticPanels',
+  'GenCC',
+  'ClinGen',
+  'Literature',
+] as const;
 export type SourceName = (typeof SOURCES)[number];
 
 export const FILE_KINDS = ['DiagnosticPanels', 'Literature', 'JsonLines'] as const;
@@ -25,7 +33,9 @@ export type JsonObject = Record<string, unknown>;
 export interface GeneRef {
   symbol: string;
   hgncId: string | null;
-  origin: string;
+  file: string;
+  /** `genes[12]` or `line 7`. */
+  where: string;
 }
 
 /** One paper's metadata as stored under Literature evidence_data.publication_details[pmid]. */

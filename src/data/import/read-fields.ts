@@ -1,5 +1,5 @@
-import type { Fail } from './input-error.js';
 import type { JsonObject, PublicationDetail } from './import-types.js';
+import type { Fail } from './input-error.js';
 
 const HGNC_ID = /^HGNC:\d+$/i;
 const PMID = /^\d+$/;
@@ -67,6 +67,13 @@ export function toIsoDate(value: unknown): string | null {
   const parsed = new Date(`${date}T00:00:00Z`);
   // Date rolls 2024-02-30 over to March; a round trip that changes the text means the date does not exist.
   return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === date ? date : null;
+}
+
+/** The latest of some YYYY-MM-DD dates (they sort as text), or null when none is known. */
+export function latestDate(dates: Iterable<string | null | undefined>): string | null {
+  let latest: string | null = null;
+  for (const d of dates) if (d && (latest === null || d > latest)) latest = d;
+  return latest;
 }
 
 /** A date the user wrote on purpose (JSON Lines evidence_date): exactly YYYY-MM-DD or null. */

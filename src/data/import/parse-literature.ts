@@ -1,0 +1,40 @@
+import type { JsonObject, LiteratureContribution } from './import-types.js';
+import { failAt } from './input-error.js';
+import {
+  isRecord,
+  readHgncId,
+  readPmid,
+  readPublicationDetail,
+  readSymbol,
+  show,
+  toIsoDate,
+} from './read-fields.js';
+
+/**
+ * One paper's file (DESIGN §3.2): `pmid`, title, authors, journal, publication_date, url, doi, and
+ * `genes: [{symbol, hgnc_id?, …}]`. Every gene entry contributes this one PMID and its metadata.
+ */
+export function parseLiterature(file: string, doc: JsonObject): LiteratureContribution[] {
+  const fileFail = failAt(file, '');
+  const pmid = readPmid(doc.pmid, 'pmid', fileFail);
+  const detail = readPublicationDetail(doc, '', fileFail);
+  const date = toIsoDate(detail.publication_date);
+  const genes = doc.genes as unknown[];
+  return genes.map((entry, i) => {
+    const where = `genes[${i}]`;
+    const fail = failAt(file, where);
+    if (!isRecord(entry)) return fail(`expected an object, got ${show(entry)}`);
+    return {
+      source: 'Literature',
+      gene: {
+        symbol: readSymbol(entry.symbol, 'symbol', fail),
+        hgncId: readHgncId(entry.hgnc_id, 'hgnc_id', fail),
+        file,
+        where,
+      },
+      publications: [pmid],
+      details: { [pmid]: detail },
+      date,
+    };
+  });
+}
