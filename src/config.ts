@@ -12,7 +12,7 @@ export interface Config {
   databaseUrl: string | undefined;
   host: string;
   port: number;
-  /** Holds the embedded cluster, its credentials and the generated JWT secret. */
+  /** Holds the embedded cluster and its credentials. */
   dataDir: string;
   redisUrl: string | undefined;
   logLevel: LogLevel;
@@ -51,7 +51,7 @@ export const ENV_DOCS = {
   KGDB_DATA_DIR: `embedded cluster, credentials and JWT secret (${DEFAULTS.dataDir})`,
   REDIS_URL: 'redis://… shared cache for several instances (optional)',
   LOG_LEVEL: `${LOG_LEVELS.join('|')} (${DEFAULTS.logLevel})`,
-  JWT_SECRET: 'signing secret for access tokens; generated and kept in the data dir when unset',
+  JWT_SECRET: 'signing secret for access tokens (≥ 32 chars); unset = generated once and kept in the database, shared by all instances',
   KGDB_POOL_SIZE: `PostgreSQL connections per process, 1..500 (${DEFAULTS.poolSize})`,
   KGDB_SEED_DEMO: `true|false: load the demo dataset into an empty database at start (${DEFAULTS.seedDemoOnEmpty})`,
   KGDB_REPOSITORY: `${REPOSITORY_KINDS.join('|')}: gene/log query path (${DEFAULTS.repository})`,

@@ -4,6 +4,8 @@ import { APP_VERSION } from '../version.js';
 import { registerImport } from './commands/import.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerServe } from './commands/serve.js';
+import { registerTokens } from './commands/tokens.js';
+import { registerUsers } from './commands/users.js';
 
 const program = new Command('kgdb')
   .description('Kidney-disease gene evidence database')
@@ -19,5 +21,7 @@ const program = new Command('kgdb')
 registerServe(program);
 registerMigrate(program);
 registerImport(program);
+registerUsers(program);
+registerTokens(program);
 
 await program.parseAsync(process.argv);

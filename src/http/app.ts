@@ -1,6 +1,26 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import { randomBytes, randomUUID } from 'node:crypto';
+import formbody from '@fastify/formbody';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { type AuthDeps, createAuthDeps } from '../auth/auth-deps.js';
 import type { Pool } from '../db/pool.js';
+import type { GeneRepository } from '../genes/gene-repository.js';
+import { geneRoutes } from '../genes/gene-routes.js';
+import { createViewGeneRepository } from '../genes/view-gene-repository.js';
 import type { Logger } from '../logger.js';
+import type { LogRepository } from '../logs/log-repository.js';
+import { logRoutes } from '../logs/log-routes.js';
+import { createRequestLogWriter, type RequestLogWriter } from '../logs/request-log.js';
+import { requestLogPlugin } from '../logs/request-log-plugin.js';
+import { createViewLogRepository } from '../logs/view-log-repository.js';
+import { flagRoutes } from '../rollout/flag-routes.js';
+import { createFlagStore, type FlagStore } from '../rollout/flag-store.js';
+import {
+  createStatisticsRepository,
+  type StatisticsRepository,
+} from '../statistics/statistics-repository.js';
+import { statisticsRoutes } from '../statistics/statistics-routes.js';
+import { authPlugin } from './auth-plugin.js';
+import { authRoutes } from './auth-routes.js';
 import { renderError, renderNotFound } from './errors.js';
 import { healthRoutes } from './health-routes.js';
 
@@ -8,18 +28,62 @@ import { healthRoutes } from './health-routes.js';
 export interface AppDeps {
   logger: Logger;
   pool: Pool;
+  /** Users, API tokens, JWT secret, login limits. Omitted (tests): repositories on `pool`, random secret. */
+  auth?: AuthDeps;
+  /** Feature flags in PostgreSQL; pass the store the flag snapshot subscribes to. Omitted (tests): one on `pool`. */
+  flags?: FlagStore;
+  /** Serves /api/genes (legacy or views per config.repository). Omitted (tests): the view repository on `pool`. */
+  genes?: GeneRepository;
+  /** Serves /api/statistics. Omitted (tests): the view-backed repository on `pool`. */
+  statistics?: StatisticsRepository;
+  /** Serves /api/admin/logs (legacy or views per config.repository). Omitted (tests): the view repository on `pool`. */
+  logs?: LogRepository;
+  /** Writes the request log into system_logs; closed (flushed) with the app. Omitted: one on `pool`. */
+  requestLog?: RequestLogWriter;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: deps.logger,
+    // Typed as Fastify's base logger so the instance keeps the default FastifyInstance type plugins expect.
+    loggerInstance: deps.logger as FastifyBaseLogger,
     // Unknown query keys must be a 400 (DESIGN §5), never silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,
+    // Unique across restarts and instances: it is the request_id of the request log rows.
+    genReqId: () => randomUUID(),
   });
   app.setErrorHandler(renderError);
   app.setNotFoundHandler(renderNotFound);
+  const auth = deps.auth ?? createAuthDeps(deps.pool, { jwtSecret: randomBytes(32).toString('base64url') });
+  await app.register(formbody);
+  // Before every route plugin: its onRoute hook gives routes under /api/admin role 'admin' and lists them
+  // all in app.routeAccess. Protect a route anywhere with `config: { role: 'admin' | 'curator' | 'viewer' }`.
+  await app.register(authPlugin, auth);
+  const requestLog =
+    deps.requestLog ??
+    createRequestLogWriter({
+      db: deps.pool,
+      onFlushError: (err, rows) => app.log.warn({ err, rows }, 'request log flush failed; rows dropped'),
+    });
+  await app.register(requestLogPlugin, { writer: requestLog });
+  await app.register(authRoutes, { prefix: '/api/auth', ...auth });
   await app.register(healthRoutes, { pool: deps.pool });
+  await app.register(geneRoutes, {
+    prefix: '/api/genes',
+    genes: deps.genes ?? createViewGeneRepository(deps.pool),
+  });
+  await app.register(statisticsRoutes, {
+    prefix: '/api/statistics',
+    statistics: deps.statistics ?? createStatisticsRepository(deps.pool),
+  });
+  await app.register(logRoutes, {
+    prefix: '/api/admin/logs',
+    logs: deps.logs ?? createViewLogRepository(deps.pool),
+  });
+  await app.register(flagRoutes, {
+    prefix: '/api/admin/feature-flags',
+    flags: deps.flags ?? createFlagStore(deps.pool),
+  });
   return app;
 }

@@ -44,7 +44,7 @@ describe('GET /version', () => {
     const body = res.json();
     expect(body.backend.name).toBe('kgdb');
     expect(body.database.version).toMatch(/^\d+\.\d+/);
-    expect(body.database.migration).toMatch(/^0001_/);
+    expect(body.database.migration).toMatch(/^\d{4}_/);
   });
 });
 

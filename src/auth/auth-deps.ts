@@ -1,0 +1,39 @@
+import type { Queryable } from '../db/pool.js';
+import { type ApiTokenRepository, createApiTokenRepository } from './api-token-repository.js';
+import { createPasswordLogin, type PasswordLogin } from './password-login.js';
+import { createUserRepository, type UserRepository } from './user-repository.js';
+
+/** Everything the HTTP auth layer needs; built once in the composition root. */
+export interface AuthDeps {
+  /** HS256 signing secret for access tokens (JWT_SECRET, or kgdb_secrets via resolveJwtSecret). */
+  jwtSecret: string;
+  users: UserRepository;
+  tokens: ApiTokenRepository;
+  passwords: PasswordLogin;
+  /** Lifetime of a login's access token; reported to clients as `expires_in`. */
+  accessTokenTtlSeconds: number;
+  /**
+   * Login attempts per client address per window. Counted in this process's memory, so with N
+   * instances behind a balancer an address gets up to N× this; put a shared limit in front for more.
+   */
+  loginRateLimit: { max: number; timeWindowMs: number };
+}
+
+/** 30 minutes, upstream's access-token lifetime; there is no refresh token, clients log in again. */
+export const ACCESS_TOKEN_TTL_SECONDS = 30 * 60;
+export const LOGIN_RATE_LIMIT = { max: 10, timeWindowMs: 60_000 } as const;
+
+export function createAuthDeps(
+  db: Queryable,
+  options: { jwtSecret: string } & Partial<Omit<AuthDeps, 'jwtSecret'>>,
+): AuthDeps {
+  const users = options.users ?? createUserRepository(db);
+  return {
+    jwtSecret: options.jwtSecret,
+    users,
+    tokens: options.tokens ?? createApiTokenRepository(db),
+    passwords: options.passwords ?? createPasswordLogin(users),
+    accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? ACCESS_TOKEN_TTL_SECONDS,
+    loginRateLimit: options.loginRateLimit ?? LOGIN_RATE_LIMIT,
+  };
+}

@@ -1,0 +1,144 @@
+import rateLimit from '@fastify/rate-limit';
+// Type-only: brings @fastify/swagger's FastifySchema fields (tags, summary, security, hide) into scope.
+import type {} from '@fastify/swagger';
+import { type Static, Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import type { User } from '../auth/auth-types.js';
+import { toLoginCredentials } from '../auth/login-credentials.js';
+import { PASSWORD_MAX } from '../auth/new-user.js';
+import type { PasswordLogin } from '../auth/password-login.js';
+import { ROLE_PERMISSIONS } from '../auth/roles.js';
+import { KgdbError } from '../errors.js';
+import type { AccessTokenClaims } from './auth-plugin.js';
+
+export interface AuthRoutesOptions {
+  passwords: PasswordLogin;
+  accessTokenTtlSeconds: number;
+  /** Per client address (request.ip) and per process: N instances admit up to N× max per window. */
+  loginRateLimit: { max: number; timeWindowMs: number };
+}
+
+// Upstream's OAuth2PasswordRequestForm fields (its snapshot's Body_login_api_auth_login_post), plus
+// `email` for JSON clients. The same schema validates the form and the JSON body.
+const LoginBodySchema = Type.Object(
+  {
+    username: Type.Optional(Type.String({ minLength: 1, maxLength: 254 })),
+    email: Type.Optional(Type.String({ minLength: 1, maxLength: 254 })),
+    password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX }),
+    grant_type: Type.Optional(Type.Union([Type.Literal('password'), Type.Literal('')])),
+    scope: Type.Optional(Type.String()),
+    client_id: Type.Optional(Type.String()),
+    client_secret: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+type LoginBodyInput = Static<typeof LoginBodySchema>;
+
+/** Upstream's `Token`; refresh_token is always null (kgdb issues none: clients log in again). */
+const TokenSchema = Type.Object({
+  access_token: Type.String(),
+  token_type: Type.Literal('bearer'),
+  expires_in: Type.Integer({ description: 'Token expiration time in seconds' }),
+  refresh_token: Type.Union([Type.String(), Type.Null()]),
+});
+type TokenResponse = Static<typeof TokenSchema>;
+
+const DateTime = Type.String({ format: 'date-time' });
+/** Upstream's `UserResponse`: public user data, never the password hash. */
+const UserResponseSchema = Type.Object({
+  id: Type.Integer(),
+  email: Type.String(),
+  username: Type.String(),
+  full_name: Type.Union([Type.String(), Type.Null()]),
+  role: Type.String(),
+  permissions: Type.Array(Type.String()),
+  is_active: Type.Boolean(),
+  is_verified: Type.Boolean(),
+  last_login: Type.Union([DateTime, Type.Null()]),
+  created_at: DateTime,
+  updated_at: DateTime,
+});
+type UserResponse = Static<typeof UserResponseSchema>;
+
+export function toUserResponse(user: User): UserResponse {
+  return {
+    id: user.id,
+    email: user.email,
+    username: user.username,
+    full_name: user.full_name,
+    role: user.role,
+    permissions: [...ROLE_PERMISSIONS[user.role]],
+    is_active: user.is_active,
+    // Accounts are made by an operator (`kgdb users create`); upstream marks admin-created users verified.
+    is_verified: true,
+    last_login: user.last_login?.toISOString() ?? null,
+    created_at: user.created_at.toISOString(),
+    updated_at: user.updated_at.toISOString(),
+  };
+}
+
+export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, opts) => {
+  const { passwords, accessTokenTtlSeconds, loginRateLimit } = opts;
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new KgdbError('RATE_LIMITED', {
+        detail: `Too many login attempts from this address (at most ${context.max} per ${loginRateLimit.timeWindowMs / 1000} s); retry in ${context.after}`,
+      }),
+  });
+
+  app.post<{ Body: LoginBodyInput; Reply: TokenResponse }>(
+    '/login',
+    {
+      config: { rateLimit: { max: loginRateLimit.max, timeWindow: loginRateLimit.timeWindowMs } },
+      schema: {
+        tags: ['Authentication'],
+        summary: 'Log in with username or email and password (form or JSON); returns a bearer access token',
+        consumes: ['application/x-www-form-urlencoded', 'application/json'],
+        body: LoginBodySchema,
+        response: { 200: TokenSchema },
+      },
+    },
+    async (request, reply) => {
+      const { login, password } = toLoginCredentials(request.body);
+      const outcome = await passwords.check(login, password);
+      if (outcome.kind === 'bad_credentials') {
+        reply.header('www-authenticate', 'Bearer');
+        throw new KgdbError('UNAUTHORIZED', { detail: 'Incorrect username/email or password' });
+      }
+      if (outcome.kind === 'inactive') throw new KgdbError('FORBIDDEN', { detail: 'Account is inactive' });
+      const claims: AccessTokenClaims = {
+        sub: String(outcome.user.id),
+        role: outcome.user.role,
+        typ: 'access',
+      };
+      return {
+        access_token: app.jwt.sign(claims),
+        token_type: 'bearer',
+        expires_in: accessTokenTtlSeconds,
+        refresh_token: null,
+      };
+    },
+  );
+
+  app.get<{ Reply: UserResponse }>(
+    '/me',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: ['Authentication'],
+        summary: 'The logged-in user (a login access token; API tokens belong to no user)',
+        response: { 200: UserResponseSchema },
+      },
+    },
+    async (request) => {
+      const principal = request.user;
+      if (principal?.kind !== 'user') {
+        throw new KgdbError('FORBIDDEN', {
+          detail: 'API tokens belong to no user; /api/auth/me needs an access token from /api/auth/login',
+        });
+      }
+      return toUserResponse(principal.user);
+    },
+  );
+};

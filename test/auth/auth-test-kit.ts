@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { type AuthDeps, createAuthDeps } from '../../src/auth/auth-deps.js';
+import type { User } from '../../src/auth/auth-types.js';
+import { createUser } from '../../src/auth/create-user.js';
+import type { ScryptParams } from '../../src/auth/passwords.js';
+import type { Role } from '../../src/auth/roles.js';
+import type { Pool } from '../../src/db/pool.js';
+import { buildApp } from '../../src/http/app.js';
+import { createLogger } from '../../src/logger.js';
+
+/** Cheap scrypt for fixture users (≈1 ms); the defaults are covered in passwords.test.ts. */
+export const FAST_SCRYPT: ScryptParams = { ln: 10, r: 8, p: 1 };
+
+export interface AuthTestApp {
+  app: FastifyInstance;
+  auth: AuthDeps;
+}
+
+/** The real app (buildApp) with explicit auth deps; the caller may add routes before `app.ready()`. */
+export async function buildAuthTestApp(pool: Pool, overrides: Partial<AuthDeps> = {}): Promise<AuthTestApp> {
+  const auth = createAuthDeps(pool, { jwtSecret: randomBytes(32).toString('hex'), ...overrides });
+  const app = await buildApp({ logger: createLogger('silent'), pool, auth });
+  return { app, auth };
+}
+
+let counter = 0;
+
+/** A user with a known password; names are unique per call. */
+export async function addUser(
+  pool: Pool,
+  role: Role,
+  extra: { email?: string; username?: string } = {},
+): Promise<{ user: User; password: string }> {
+  counter += 1;
+  const n = `${role}${counter}${randomBytes(3).toString('hex')}`;
+  const password = `pw-${n}-secret`;
+  const { user } = await createUser(
+    pool,
+    { email: extra.email ?? `${n}@example.org`, username: extra.username ?? n, role, password },
+    FAST_SCRYPT,
+  );
+  return { user, password };
+}
+
+/** Logs in through POST /api/auth/login (JSON) and returns the access token. */
+export async function loginAs(app: FastifyInstance, login: string, password: string): Promise<string> {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/auth/login',
+    payload: { username: login, password },
+  });
+  if (res.statusCode !== 200) throw new Error(`login failed: ${res.statusCode} ${res.body}`);
+  return res.json().access_token;
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
