@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { ENV_DOCS } from '../config.js';
 import { APP_VERSION } from '../version.js';
+import { registerFlags } from './commands/flags.js';
 import { registerImport } from './commands/import.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerServe } from './commands/serve.js';
@@ -23,5 +24,6 @@ registerMigrate(program);
 registerImport(program);
 registerUsers(program);
 registerTokens(program);
+registerFlags(program);
 
 await program.parseAsync(process.argv);
