@@ -12,6 +12,9 @@ import type { Logger } from './logger.js';
 import { createLegacyLogRepository } from './logs/legacy-log-repository.js';
 import { createViewLogRepository } from './logs/view-log-repository.js';
 import type { Progress } from './progress.js';
+import { applyViews } from './views/apply.js';
+import { VIEWS } from './views/defs/index.js';
+import { createRefresher } from './views/refresher.js';
 import { createFlagSnapshot } from './rollout/flag-snapshot.js';
 import { createFlagStore } from './rollout/flag-store.js';
 
@@ -30,8 +33,14 @@ export async function startServer(
   progress: Progress,
 ): Promise<RunningServer> {
   const db = await openDatabase(config, logger);
+  // Flags: one store for the API and the snapshot (its own changes apply locally at once). Built outside
+  // the try so a failed start also stops the snapshot's LISTEN client (it would reconnect forever).
+  const flags = createFlagStore(db.pool);
+  const flagSnapshot = createFlagSnapshot({ store: flags, connection: db.pool.options, logger });
+  const refresher = createRefresher({ pool: db.pool, views: VIEWS, connection: db.pool.options, logger });
   try {
     await migrate(db.pool, logger);
+    await applyViews(db.pool, VIEWS, { logger });
     if (config.seedDemoOnEmpty) {
       const { rows } = await db.pool.query<{ empty: boolean }>(
         'select not exists (select 1 from genes) as empty',
@@ -39,15 +48,16 @@ export async function startServer(
       if (rows[0]?.empty) {
         logger.info(DEFAULT_DEMO, 'empty database: loading the demo dataset');
         await seedDemo(db.pool, DEFAULT_DEMO, progress);
+        // Scores before the first request, rather than after the refresher's debounce.
+        await refresher.refresh(undefined, { force: true, progress });
       }
     }
+    // Matviews follow writes from here on: change triggers → debounced refresh under advisory locks.
+    await refresher.start();
     // JWT_SECRET, else the secret every instance on this database shares through kgdb_secrets.
     const jwtSecret = await resolveJwtSecret(db.pool, config.jwtSecret);
     const auth = createAuthDeps(db.pool, { jwtSecret });
-    // Flags: one store for the API and the snapshot (its own changes apply locally at once); the snapshot
-    // is loaded and listening before the first request can evaluate a flag.
-    const flags = createFlagStore(db.pool);
-    const flagSnapshot = createFlagSnapshot({ store: flags, connection: db.pool.options, logger });
+    // Loaded and listening before the first request can evaluate a flag.
     await flagSnapshot.start();
     const genes =
       config.repository === 'legacy'
@@ -55,7 +65,7 @@ export async function startServer(
         : createViewGeneRepository(db.pool);
     const logs =
       config.repository === 'legacy' ? createLegacyLogRepository(db.pool) : createViewLogRepository(db.pool);
-    const app = await buildApp({ logger, pool: db.pool, auth, flags, genes, logs });
+    const app = await buildApp({ logger, pool: db.pool, auth, flags, flagSnapshot, genes, logs });
     app.addHook('onClose', () => flagSnapshot.stop());
     const address = await app.listen({ host: config.host, port: config.port });
     return {
@@ -64,10 +74,13 @@ export async function startServer(
       address,
       close: async () => {
         await app.close();
+        await refresher.stop();
         await db.close();
       },
     };
   } catch (err) {
+    await refresher.stop();
+    await flagSnapshot.stop();
     await db.close();
     throw err;
   }

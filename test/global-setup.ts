@@ -7,6 +7,8 @@ import { startEmbeddedPostgres } from '../src/db/embedded.js';
 import { migrate } from '../src/db/migrate.js';
 import { createPool } from '../src/db/pool.js';
 import { createLogger } from '../src/logger.js';
+import { applyViews } from '../src/views/apply.js';
+import { VIEWS } from '../src/views/defs/index.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -62,6 +64,7 @@ export default async function setup(project: TestProject) {
   await admin.query(`create database ${TEMPLATE}`);
   const pool = createPool({ connectionString: withDatabase(adminUrl, TEMPLATE), max: 2 });
   await migrate(pool, logger);
+  await applyViews(pool, VIEWS);
   await pool.end();
   await admin.end();
 

@@ -7,6 +7,7 @@ import { registerMigrate } from './commands/migrate.js';
 import { registerServe } from './commands/serve.js';
 import { registerTokens } from './commands/tokens.js';
 import { registerUsers } from './commands/users.js';
+import { registerViews } from './commands/views.js';
 
 const program = new Command('kgdb')
   .description('Kidney-disease gene evidence database')
@@ -25,5 +26,6 @@ registerImport(program);
 registerUsers(program);
 registerTokens(program);
 registerFlags(program);
+registerViews(program);
 
 await program.parseAsync(process.argv);

