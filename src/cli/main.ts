@@ -4,6 +4,7 @@ import { APP_VERSION } from '../version.js';
 import { registerFlags } from './commands/flags.js';
 import { registerImport } from './commands/import.js';
 import { registerMigrate } from './commands/migrate.js';
+import { registerSeed } from './commands/seed.js';
 import { registerServe } from './commands/serve.js';
 import { registerTokens } from './commands/tokens.js';
 import { registerUsers } from './commands/users.js';
@@ -23,6 +24,7 @@ const program = new Command('kgdb')
 registerServe(program);
 registerMigrate(program);
 registerImport(program);
+registerSeed(program);
 registerUsers(program);
 registerTokens(program);
 registerFlags(program);

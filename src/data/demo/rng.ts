@@ -93,15 +93,30 @@ export class Rng {
       .sort((x, y) => x - y);
   }
 
-  /** A version-4-shaped UUID (random bits from this stream, version and variant bits set). */
-  uuid(): string {
-    const hex = (n: number) => n.toString(16).padStart(8, '0');
-    const a = hex(this.uint32());
-    const b = hex(((this.uint32() & 0xffff0fff) | 0x00004000) >>> 0);
-    const c = hex(((this.uint32() & 0x3fffffff) | 0x80000000) >>> 0);
-    const d = hex(this.uint32());
-    return `${a}-${b.slice(0, 4)}-${b.slice(4)}-${c.slice(0, 4)}-${c.slice(4)}${d}`;
+  /**
+   * A version-7 UUID (RFC 9562) for time `ms`: 48 bits of Unix milliseconds, then random bits. Request ids
+   * that sort by time keep inserts into their index at the right-hand edge instead of all over it.
+   */
+  uuid7(ms: number): string {
+    const hi = Math.floor(ms / 65536);
+    const time = hex8(hi) + hex8((ms - hi * 65536) * 65536).slice(0, 4);
+    const r1 = hex8(((this.uint32() & 0x0fff3fff) | 0x70008000) >>> 0);
+    const r2 = hex8(this.uint32());
+    const r3 = hex8(this.uint32()).slice(0, 4);
+    return `${time.slice(0, 8)}-${time.slice(8)}-${r1.slice(0, 4)}-${r1.slice(4)}-${r2}${r3}`;
   }
+}
+
+const HEX_BYTES = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Eight hex digits of an unsigned 32-bit number, by table lookup (toString(16) + padStart is ~5× slower). */
+function hex8(n: number): string {
+  return (
+    (HEX_BYTES[(n >>> 24) & 255] as string) +
+    (HEX_BYTES[(n >>> 16) & 255] as string) +
+    (HEX_BYTES[(n >>> 8) & 255] as string) +
+    (HEX_BYTES[n & 255] as string)
+  );
 }
 
 /** murmur3's 32-bit finaliser: a bijective avalanche mix, so distinct inputs give unrelated outputs. */
@@ -123,6 +138,8 @@ export const STREAMS = {
   log: 4,
   curation: 5,
   annotation: 6,
+  paper: 7,
+  client: 8,
 } as const;
 
 /** The PRNG for one row: seed and index may be any safe integers ≥ 0 (hi and lo 32-bit halves are mixed in). */

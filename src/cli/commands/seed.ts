@@ -1,0 +1,115 @@
+import type { Command } from 'commander';
+import { MAX_EVIDENCE_PER_GENE } from '../../data/demo/demo-options.js';
+import {
+  DEFAULT_DEMO,
+  type DemoOptions,
+  type DemoSummary,
+  replaceDemo,
+  seedDemo,
+} from '../../data/demo/seed-demo.js';
+import { openDatabase } from '../../db/database.js';
+import { migrate } from '../../db/migrate.js';
+import { KgdbError } from '../../errors.js';
+import { progressBar } from '../progress-bar.js';
+import { runCommand } from '../run.js';
+
+/** The flags as commander hands them over: strings, or undefined when absent. */
+export interface RawSeedFlags {
+  demo?: boolean;
+  genes?: string;
+  evidence?: string;
+  logs?: string;
+  seed?: string;
+  replace?: boolean;
+}
+
+/** Evidence rows per gene when --evidence is absent: the default demo's 25,000 / 5,000. */
+export const DEFAULT_EVIDENCE_PER_GENE = DEFAULT_DEMO.evidence / DEFAULT_DEMO.genes;
+
+function wholeNumber(flag: string, raw: string | undefined, fallback: number, min: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min) {
+    throw new KgdbError('INVALID_PARAMETER', {
+      parameter: flag,
+      detail: `${flag} must be a whole number ≥ ${min}, got '${raw}'`,
+    });
+  }
+  return value;
+}
+
+/** Turns the flags into library options, or throws INVALID_PARAMETER naming the flag. Pure. */
+export function parseSeedFlags(flags: RawSeedFlags): { options: DemoOptions; replace: boolean } {
+  if (!flags.demo) {
+    throw new KgdbError('INVALID_PARAMETER', {
+      parameter: '--demo',
+      detail:
+        '--demo is required: the synthetic demo dataset is the only kind of seed (real data: kgdb import)',
+    });
+  }
+  const genes = wholeNumber('--genes', flags.genes, DEFAULT_DEMO.genes, 1);
+  const evidence = wholeNumber('--evidence', flags.evidence, genes * DEFAULT_EVIDENCE_PER_GENE, 0);
+  const limit = genes * MAX_EVIDENCE_PER_GENE;
+  if (evidence > limit) {
+    throw new KgdbError('INVALID_PARAMETER', {
+      parameter: '--evidence',
+      detail: `--evidence must be at most ${MAX_EVIDENCE_PER_GENE} × --genes = ${limit} (one row per gene and source), got ${evidence}`,
+    });
+  }
+  return {
+    options: {
+      genes,
+      evidence,
+      logs: wholeNumber('--logs', flags.logs, DEFAULT_DEMO.logs, 0),
+      seed: wholeNumber('--seed', flags.seed, DEFAULT_DEMO.seed, 0),
+    },
+    replace: flags.replace === true,
+  };
+}
+
+export function formatSeedSummary(s: DemoSummary): string {
+  return (
+    `seeded demo dataset: ${s.genes} genes, ${s.evidence} evidence rows, ${s.logs} log rows, ` +
+    `${s.users} demo users in ${(s.ms / 1000).toFixed(1)} s\n`
+  );
+}
+
+export function registerSeed(program: Command): void {
+  program
+    .command('seed')
+    .description(
+      'Load the deterministic synthetic demo dataset (real kidney genes first, then synthetic ones)',
+    )
+    .option('--demo', 'generate the demo dataset (required)')
+    .option('--genes <n>', `number of genes, ≥ 1 (${DEFAULT_DEMO.genes})`)
+    .option(
+      '--evidence <n>',
+      `exact number of evidence rows, ≤ 7 × genes (${DEFAULT_EVIDENCE_PER_GENE} × genes)`,
+    )
+    .option('--logs <n>', `exact number of system_logs rows over the last 30 days (${DEFAULT_DEMO.logs})`)
+    .option(
+      '--seed <s>',
+      `PRNG seed, a whole number; the same seed gives the same data (${DEFAULT_DEMO.seed})`,
+    )
+    .option('--replace', 'first delete all genes (with evidence), all system logs and the demo accounts')
+    .addHelpText(
+      'after',
+      `
+Everything is written in one transaction; timestamps are relative to the current hour.
+Exit codes: 0 seeded; 1 nothing written (invalid flags, INVALID_PARAMETER; genes already present without
+--replace, CONFLICT; database unreachable).`,
+    )
+    .action((flags: RawSeedFlags) =>
+      runCommand(async ({ config, logger }) => {
+        const { options, replace } = parseSeedFlags(flags); // bad flags fail here, before a database is opened
+        const db = await openDatabase(config, logger);
+        try {
+          await migrate(db.pool, logger);
+          const run = replace ? replaceDemo : seedDemo;
+          process.stdout.write(formatSeedSummary(await run(db.pool, options, progressBar(logger))));
+        } finally {
+          await db.close();
+        }
+      }),
+    );
+}

@@ -1,0 +1,143 @@
+import type { PoolClient } from '../../db/pool.js';
+import { KgdbError } from '../../errors.js';
+import type { Progress } from '../../progress.js';
+import { copyInto } from './copy-into.js';
+import { chunked } from './demo-lines.js';
+import type { LogUsers } from './demo-logs.js';
+import { DEMO_EMAIL_DOMAIN, DEMO_USERS, NO_LOGIN_PASSWORD } from './demo-users.js';
+
+/** Rows per COPY chunk: ~0.5–1 MB of text, few enough writes to keep per-chunk overhead negligible. */
+const CHUNK_ROWS = 2000;
+
+/**
+ * Serialises seeds: a second `kgdb seed` (or a second server starting on an empty database) waits here
+ * and then finds the genes of the first.
+ */
+export async function lockForSeeding(client: PoolClient): Promise<void> {
+  await client.query('select pg_advisory_xact_lock(hashtext($1))', ['kgdb:seed:demo']);
+  // Writers of genes wait until we commit; readers carry on. The demo writes ids 1..N itself.
+  await client.query('lock table genes in exclusive mode');
+}
+
+export async function assertNoGenes(client: PoolClient): Promise<void> {
+  const { rows } = await client.query<{ n: number }>('select count(*)::int as n from genes');
+  const n = rows[0]?.n ?? 0;
+  if (n > 0) {
+    throw new KgdbError('CONFLICT', {
+      detail: `The database already has ${n} genes; pass --replace to delete all genes, evidence and logs and seed again`,
+    });
+  }
+}
+
+/**
+ * Empties the data tables for --replace: genes (evidence, curations and annotations go with them by
+ * cascade), system_logs, and the demo accounts. Real user accounts stay.
+ */
+export async function clearDemoData(client: PoolClient): Promise<void> {
+  await client.query('truncate table genes, system_logs restart identity cascade');
+  await client.query('delete from users where email like $1', [`%@${DEMO_EMAIL_DOMAIN}`]);
+}
+
+/**
+ * Inserts the demo accounts unless they exist (a username taken by a real account skips that demo
+ * account rather than failing), and returns the ids logs can be attributed to.
+ */
+export async function writeDemoUsers(
+  client: PoolClient,
+  nowMs: number,
+): Promise<LogUsers & { count: number }> {
+  const at = new Date(nowMs - 60 * 86_400_000);
+  await client.query(
+    `insert into users (email, username, full_name, hashed_password, role, is_active, created_at, updated_at)
+     select t.email, t.username, t.full_name, $5::text, t.role, true, $6::timestamptz, $6::timestamptz
+       from unnest($1::text[], $2::text[], $3::text[], $4::text[]) as t(email, username, full_name, role)
+     on conflict do nothing`,
+    [
+      DEMO_USERS.map((u) => u.email),
+      DEMO_USERS.map((u) => u.username),
+      DEMO_USERS.map((u) => u.full_name),
+      DEMO_USERS.map((u) => u.role),
+      NO_LOGIN_PASSWORD,
+      at,
+    ],
+  );
+  const { rows } = await client.query<{ id: number; role: string }>(
+    'select id, role from users where email = any($1::text[]) order by id',
+    [DEMO_USERS.map((u) => u.email)],
+  );
+  return {
+    admin: rows.find((r) => r.role === 'admin')?.id,
+    others: rows.filter((r) => r.role !== 'admin').map((r) => r.id),
+    count: rows.length,
+  };
+}
+
+/** One progress phase: COPY the lines, check the server stored as many rows as expected (when known). */
+export async function copyPhase(
+  client: PoolClient,
+  progress: Progress,
+  phase: { label: string; total: number; sql: string; lines: Iterable<string>; expect?: number },
+): Promise<number> {
+  progress.start(phase.label, phase.total);
+  try {
+    const rows = await copyInto(
+      client,
+      phase.sql,
+      chunked(phase.lines, CHUNK_ROWS, (n) => progress.advance(n)),
+    );
+    if (phase.expect !== undefined && rows !== phase.expect) {
+      throw new KgdbError('INTERNAL', {
+        detail: `${phase.label}: expected ${phase.expect} rows, PostgreSQL stored ${rows}`,
+      });
+    }
+    return rows;
+  } finally {
+    progress.done();
+  }
+}
+
+/**
+ * Runs a bulk load with the table's secondary indexes dropped and rebuilt afterwards, as PostgreSQL's
+ * "Populating a Database" advises: system_logs carries ~15 partial and trigram indexes for the admin
+ * endpoint, and maintaining them row by row made a 5 M-row COPY several times slower than one sorted build
+ * each. Only non-unique indexes that back no constraint are touched (unique ones keep checking the load and
+ * may back foreign keys); each comes back from its own pg_get_indexdef, so whatever a migration defined is
+ * rebuilt exactly. All of this is inside the seed's transaction: no other session sees a missing index.
+ */
+export async function withIndexesRebuilt<T>(
+  client: PoolClient,
+  progress: Progress,
+  table: 'genes' | 'gene_evidence' | 'system_logs',
+  load: () => Promise<T>,
+): Promise<T> {
+  const { rows } = await client.query<{ name: string; def: string }>(
+    `select i.indexrelid::regclass::text as name, pg_get_indexdef(i.indexrelid) as def
+       from pg_index i
+      where i.indrelid = $1::regclass and not i.indisunique
+        and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid)
+      order by i.indexrelid`,
+    [table],
+  );
+  // regclass text is already quoted and schema-qualified where needed.
+  for (const { name } of rows) await client.query(`drop index ${name}`);
+  const result = await load();
+  progress.start(`${table} indexes`, rows.length);
+  try {
+    for (const { def } of rows) {
+      await client.query(def);
+      progress.advance(1);
+    }
+  } finally {
+    progress.done();
+  }
+  return result;
+}
+
+/** The demo chose ids itself; move each identity past them so later inserts do not collide. */
+export async function syncIdentities(client: PoolClient): Promise<void> {
+  for (const table of ['genes', 'gene_evidence', 'gene_curations', 'gene_annotations'] as const) {
+    await client.query(
+      `select setval(pg_get_serial_sequence('${table}', 'id'), coalesce(max(id), 0) + 1, false) from ${table}`,
+    );
+  }
+}
