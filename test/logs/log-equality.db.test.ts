@@ -1,0 +1,293 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDemo } from '../../src/data/demo/seed-demo.js';
+import { createLegacyLogRepository } from '../../src/logs/legacy-log-repository.js';
+import { type LogQueryParams, parseLogQuery } from '../../src/logs/log-query.js';
+import { LOG_SORT_FIELDS, type LogSortField } from '../../src/logs/log-sort.js';
+import { createViewLogRepository } from '../../src/logs/view-log-repository.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { buildLogApp, ensureLogView, insertLogs, tokenHeaders } from './log-fixture.js';
+
+// Issue 4 items 2 and 6 for admin logs: the legacy SQL (system_logs + path IS NOT NULL) and the view
+// (admin_logs_filtered) answer every request with the same body, and both agree with an oracle query written
+// independently of the builder (NULLS FIRST/LAST instead of coalesce, strpos instead of LIKE).
+
+let db: TestDatabase;
+let legacyApp: FastifyInstance;
+let viewsApp: FastifyInstance;
+let headers: Record<string, string>;
+let requestId: string;
+
+const NOW = new Date('2026-10-01T00:00:00Z');
+const T = (iso: string) => `2026-09-${iso}`;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await ensureLogView(db.pool);
+  await seedDemo(db.pool, { genes: 30, evidence: 60, logs: 4_000, seed: 11, now: NOW });
+  // Edge rows: NULL sort columns, LIKE metacharacters in a logger, equal keys and equal timestamps (ties go
+  // to the next key, then id), microsecond timestamps one apart (cursors must keep them), a level the demo
+  // never writes, and rows without a path (never admin logs).
+  await insertLogs(db.pool, [
+    {
+      request_id: 'edge',
+      timestamp: T('20T10:00:00.000001Z'),
+      logger: null,
+      path: '/x',
+      method: null,
+      status_code: null,
+    },
+    {
+      request_id: 'edge',
+      timestamp: T('20T10:00:00.000002Z'),
+      logger: null,
+      path: '/x',
+      method: null,
+      status_code: null,
+    },
+    {
+      request_id: 'edge',
+      timestamp: T('20T10:00:00.000002Z'),
+      logger: 'weird.50%_\\x',
+      path: '/x',
+      method: 'GET',
+      status_code: 200,
+    },
+    {
+      request_id: 'edge',
+      timestamp: T('20T10:00:00.000002Z'),
+      logger: 'weird.50%_\\x',
+      path: '/x',
+      method: 'GET',
+      status_code: 200,
+    },
+    {
+      request_id: 'edge',
+      timestamp: T('21T00:00:00Z'),
+      level: 'CRITICAL',
+      logger: 'app.api',
+      path: '/api/genes/',
+      status_code: 503,
+    },
+    { request_id: 'edge', timestamp: T('21T00:00:00Z'), level: 'CRITICAL', logger: 'app.bg', path: null },
+    {
+      request_id: 'edge',
+      timestamp: T('22T00:00:00Z'),
+      level: 'ERROR',
+      logger: 'app.bg',
+      path: null,
+      duration_ms: 99999,
+    },
+    { request_id: 'edge', timestamp: T('23T12:34:56.789012Z'), logger: '', path: '/y', duration_ms: 0 },
+  ]);
+  await db.pool.query('analyze system_logs');
+  const { rows } = await db.pool.query<{ request_id: string }>(
+    `select request_id from system_logs where path is not null and request_id is not null order by id limit 1 offset 100`,
+  );
+  requestId = rows[0]?.request_id ?? 'missing';
+  legacyApp = await buildLogApp(db.pool, createLegacyLogRepository(db.pool));
+  viewsApp = await buildLogApp(db.pool, createViewLogRepository(db.pool));
+  headers = await tokenHeaders(db.pool, 'admin');
+});
+afterAll(async () => {
+  await legacyApp?.close();
+  await viewsApp?.close();
+  await db?.drop();
+});
+
+const ORACLE_ORDER: Record<LogSortField, string> = {
+  timestamp: 'timestamp {d}, id {d}',
+  level: "level {d}, coalesce(logger, '') {d}, timestamp {d}, id {d}",
+  source: "coalesce(logger, '') {d}, timestamp {d}, id {d}",
+  path: "path {d}, coalesce(logger, '') {d}, timestamp {d}, id {d}",
+  method: "method {d} nulls {n}, coalesce(logger, '') {d}, timestamp {d}, id {d}",
+  status_code: "status_code {d} nulls {n}, coalesce(logger, '') {d}, timestamp {d}, id {d}",
+  duration_ms: "duration_ms {d} nulls {n}, coalesce(logger, '') {d}, timestamp {d}, id {d}",
+};
+
+/**
+ * Every matching admin log id in order, without the builder. A NULL sort field is placed with NULLS FIRST
+ * ascending and NULLS LAST descending, where coalesce puts it; a NULL logger ties with '' (the contract), so
+ * those rows are told apart by the keys after it.
+ */
+async function oracle(params: LogQueryParams): Promise<number[]> {
+  const q = parseLogQuery(params);
+  const where = ['path is not null'];
+  const values: unknown[] = [];
+  const bind = (v: unknown) => {
+    values.push(v);
+    return `$${values.length}`;
+  };
+  if (q.level) where.push(`level = ${bind(q.level)}`);
+  if (q.source) where.push(`strpos(lower(logger), lower(${bind(q.source)})) > 0`);
+  if (q.requestId) where.push(`request_id = ${bind(q.requestId)}`);
+  if (q.startTime) where.push(`timestamp >= ${bind(q.startTime)}::timestamptz`);
+  if (q.endTime) where.push(`timestamp <= ${bind(q.endTime)}::timestamptz`);
+  const [d, n] = q.sortOrder === 'asc' ? ['asc', 'first'] : ['desc', 'last'];
+  const order = ORACLE_ORDER[q.sortBy].replaceAll('{d}', d).replaceAll('{n}', n);
+  const { rows } = await db.pool.query<{ id: number }>(
+    `select id from system_logs where ${where.join(' and ')} order by ${order}`,
+    values,
+  );
+  return rows.map((r) => r.id);
+}
+
+const qs = (params: LogQueryParams) =>
+  new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)])).toString();
+
+async function both(params: LogQueryParams) {
+  const url = `/api/admin/logs/?${qs(params)}`;
+  const [a, b] = await Promise.all([
+    legacyApp.inject({ method: 'GET', url, headers }),
+    viewsApp.inject({ method: 'GET', url, headers }),
+  ]);
+  expect(a.statusCode, `${url}: ${a.body.slice(0, 300)}`).toBe(200);
+  expect(b.statusCode, url).toBe(200);
+  const legacyBody = a.json();
+  expect(b.json(), url).toEqual(legacyBody);
+  return legacyBody as {
+    logs: { id: number }[];
+    pagination: { total: number; has_more: boolean; next_cursor: string | null; total_exact: boolean };
+  };
+}
+
+const FILTERS: LogQueryParams[] = [
+  {},
+  { level: 'error' },
+  { level: 'INFO' },
+  { level: 'critical' },
+  { source: 'genes' },
+  { source: 'ADMIN' },
+  { source: '50%_' },
+  { source: '\\' },
+  { source: '%' },
+  { source: 'no-such-logger' },
+  { start_time: '2026-09-15T00:00:00Z' },
+  { end_time: '2026-09-10' },
+  { start_time: '2026-09-20T10:00:00.000002Z', end_time: '2026-09-21T00:00:00Z' },
+  { level: 'warning', source: 'api', start_time: '2026-09-05' },
+  { start_time: '2030-01-01' },
+];
+
+const SORTS: LogQueryParams[] = [
+  {},
+  ...LOG_SORT_FIELDS.flatMap((sort_by) => [
+    { sort_by, sort_order: 'asc' },
+    { sort_by, sort_order: 'desc' },
+  ]),
+];
+
+// Several hundred requests through both apps: generous on a busy CI machine.
+describe('legacy and view repositories: identical bodies, and both match the oracle', {
+  timeout: 240_000,
+}, () => {
+  it('every filter × every sort, first page', async () => {
+    for (const filter of FILTERS) {
+      const all = new Map<string, number[]>();
+      for (const sort of SORTS) {
+        const params = { ...filter, ...sort, limit: 7 };
+        const body = await both(params);
+        const expected = await oracle(params);
+        all.set(qs(sort), expected);
+        expect(
+          body.logs.map((l) => l.id),
+          qs(params),
+        ).toEqual(expected.slice(0, 7));
+        expect(body.pagination).toMatchObject({
+          total: expected.length,
+          total_exact: true,
+          has_more: expected.length > 7,
+        });
+      }
+    }
+  });
+
+  it('the request_id filter', async () => {
+    const body = await both({ request_id: requestId, sort_by: 'status_code' });
+    expect(body.logs.length).toBeGreaterThan(0);
+    expect(body.logs.map((l) => l.id)).toEqual(
+      await oracle({ request_id: requestId, sort_by: 'status_code' }),
+    );
+  });
+
+  it('middle, last and empty offset pages', async () => {
+    for (const params of [
+      { offset: 3, limit: 5 },
+      { offset: 1000, limit: 100, sort_by: 'path', sort_order: 'asc' },
+      { offset: 3600, limit: 1000, sort_by: 'duration_ms' },
+      { offset: 100_000, limit: 10, sort_by: 'level' },
+      { offset: 2, limit: 3, source: '50%_', sort_by: 'timestamp', sort_order: 'asc' },
+    ] satisfies LogQueryParams[]) {
+      const body = await both(params);
+      const expected = await oracle(params);
+      expect(
+        body.logs.map((l) => l.id),
+        qs(params),
+      ).toEqual(expected.slice(params.offset, params.offset + params.limit));
+      expect(body.pagination.has_more).toBe(params.offset + params.limit < expected.length);
+    }
+  });
+
+  it('following next_cursor visits every row once, in order, for every sort, with and without filters', async () => {
+    for (const filter of [
+      {},
+      { start_time: '2026-09-12' },
+      { source: 'api' },
+      { level: 'INFO' },
+    ] as LogQueryParams[]) {
+      for (const sort of SORTS) {
+        const expected = await oracle({ ...filter, ...sort });
+        const seen: number[] = [];
+        let params: LogQueryParams = { ...filter, ...sort, limit: 900 };
+        for (let guard = 0; guard < 20; guard++) {
+          const body = await both(params);
+          seen.push(...body.logs.map((l) => l.id));
+          if (!body.pagination.next_cursor) break;
+          expect(body.pagination.has_more).toBe(true);
+          params = { ...filter, limit: 900, cursor: body.pagination.next_cursor };
+        }
+        expect(seen, qs({ ...filter, ...sort })).toEqual(expected);
+      }
+    }
+  });
+
+  it('returns upstream fields, timestamps with microseconds, and never rows without a path', async () => {
+    const body = await both({ request_id: 'edge', sort_order: 'asc' });
+    const logs = body.logs as unknown as Record<string, unknown>[];
+    expect(logs.map((l) => l.timestamp)).toEqual([
+      '2026-09-20T10:00:00.000001+00:00',
+      '2026-09-20T10:00:00.000002+00:00',
+      '2026-09-20T10:00:00.000002+00:00',
+      '2026-09-20T10:00:00.000002+00:00',
+      '2026-09-21T00:00:00.000000+00:00',
+      '2026-09-23T12:34:56.789012+00:00',
+    ]);
+    expect(logs.every((l) => l.path !== null)).toBe(true);
+    expect(Object.keys(logs[0] ?? {}).sort()).toEqual(
+      [
+        'id',
+        'timestamp',
+        'level',
+        'source',
+        'message',
+        'request_id',
+        'user_id',
+        'ip_address',
+        'user_agent',
+        'path',
+        'method',
+        'status_code',
+        'duration_ms',
+        'error_type',
+        'error_message',
+        'stack_trace',
+        'context',
+        'request_body',
+        'query_params',
+        'headers',
+        'client_info',
+      ].sort(),
+    );
+    expect(logs[0]).toMatchObject({ source: null, method: null, status_code: null, context: {} });
+  });
+});

@@ -1,0 +1,186 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Queryable } from '../../src/db/pool.js';
+import { buildApp } from '../../src/http/app.js';
+import { createLogger } from '../../src/logger.js';
+import { createRequestLogWriter, type RequestLogRow } from '../../src/logs/request-log.js';
+import { addUser, loginAs } from '../auth/auth-test-kit.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { tokenHeaders } from './log-fixture.js';
+
+// Issue 4 item 5 / DESIGN §5: the server writes its own request log into system_logs off the request path,
+// through a bounded queue flushed with one multi-row INSERT; a full queue drops and counts.
+
+let db: TestDatabase;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db?.drop();
+});
+
+interface StoredRow {
+  level: string;
+  logger: string;
+  path: string;
+  method: string;
+  status_code: number;
+  duration_ms: number;
+  request_id: string;
+  user_id: number | null;
+  ip_address: string | null;
+  user_agent: string | null;
+  context: { endpoint: string | null; url: string };
+}
+
+const requestRows = async () =>
+  (
+    await db.pool.query<StoredRow>(
+      `select level, logger, path, method, status_code, duration_ms, request_id, user_id, ip_address, user_agent,
+              context
+         from system_logs where logger = 'kgdb.request' order by id`,
+    )
+  ).rows;
+
+describe('request log', () => {
+  it('records each request after a flush: route template, status, level, duration, request id, user', async () => {
+    await db.pool.query('delete from system_logs');
+    // No timer flush during the test: the rows must appear only when flushed.
+    const writer = createRequestLogWriter({ db: db.pool, flushIntervalMs: 3_600_000 });
+    const app = await buildApp({ logger: createLogger('silent'), pool: db.pool, requestLog: writer });
+    const { user, password } = await addUser(db.pool, 'admin');
+    const jwt = await loginAs(app, user.username, password);
+    const admin = await tokenHeaders(db.pool, 'admin');
+    await app.inject({
+      method: 'GET',
+      url: '/api/admin/logs/?limit=5',
+      headers: { authorization: `Bearer ${jwt}` },
+    });
+    await app.inject({ method: 'GET', url: '/api/admin/logs/statistics', headers: admin });
+    await app.inject({ method: 'GET', url: '/api/admin/logs/?level=loud', headers: admin });
+    await app.inject({ method: 'GET', url: '/api/admin/logs/', headers: { 'user-agent': 'probe/1.0' } });
+    await app.inject({ method: 'GET', url: '/no/such/route?x=1' });
+    await app.inject({ method: 'GET', url: '/health' }); // skipped: polled by load balancers
+    expect(await requestRows()).toEqual([]);
+
+    await writer.flush();
+    const rows = await requestRows();
+    // The login itself is a request too.
+    expect(rows.map((r) => [r.method, r.path, r.status_code, r.level])).toEqual([
+      ['POST', '/api/auth/login', 200, 'INFO'],
+      // The route template, as Fastify registered it (prefix '/api/admin/logs' + '/', trailing slash ignored).
+      ['GET', '/api/admin/logs', 200, 'INFO'],
+      ['GET', '/api/admin/logs/statistics', 200, 'INFO'],
+      ['GET', '/api/admin/logs', 400, 'WARNING'],
+      ['GET', '/api/admin/logs', 401, 'WARNING'],
+      ['GET', '/no/such/route', 404, 'WARNING'],
+    ]);
+    expect(rows[1]?.user_id).toBe(user.id); // a JWT names its user
+    expect(rows[2]?.user_id).toBeNull(); // an API token belongs to no user
+    expect(rows[4]?.user_agent).toBe('probe/1.0');
+    expect(rows[5]?.context).toEqual({ endpoint: null, url: '/no/such/route?x=1' });
+    expect(rows[1]?.context.endpoint).toBe('/api/admin/logs');
+    expect(new Set(rows.map((r) => r.request_id)).size).toBe(rows.length);
+    for (const r of rows) {
+      expect(r.request_id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(r.duration_ms).toBeGreaterThanOrEqual(0);
+      expect(r.ip_address).toBe('127.0.0.1');
+    }
+    expect(writer.stats()).toMatchObject({ enqueued: 6, written: 6, dropped: 0, failed: 0, queued: 0 });
+
+    // They are admin logs like any other: the list endpoint finds them by request_id.
+    const byId = await app.inject({
+      method: 'GET',
+      url: `/api/admin/logs/?request_id=${rows[5]?.request_id}`,
+      headers: admin,
+    });
+    expect(byId.json().logs).toMatchObject([
+      { path: '/no/such/route', status_code: 404, source: 'kgdb.request' },
+    ]);
+
+    // Closing the app flushes the tail.
+    await app.inject({ method: 'GET', url: '/api/admin/logs/?limit=1', headers: admin });
+    await app.close();
+    expect(await requestRows()).toHaveLength(8);
+    expect(writer.stats()).toMatchObject({ written: 8, queued: 0 });
+  });
+
+  it('flushes on its own about every interval, in one INSERT per flush', async () => {
+    await db.pool.query('delete from system_logs');
+    const statements: string[] = [];
+    const spy: Queryable = {
+      query: ((text: string, values: unknown[]) => {
+        statements.push(text);
+        return db.pool.query(text, values);
+      }) as Queryable['query'],
+    };
+    const writer = createRequestLogWriter({ db: spy, flushIntervalMs: 50 });
+    const app = await buildApp({ logger: createLogger('silent'), pool: db.pool, requestLog: writer });
+    await Promise.all(Array.from({ length: 25 }, () => app.inject({ method: 'GET', url: '/nope' })));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await requestRows()).toHaveLength(25);
+    // Every flush is one statement, however many rows it carries; 25 requests take a tick or two.
+    expect(statements.length).toBe(writer.stats().flushes);
+    expect(statements.length).toBeLessThanOrEqual(2);
+    expect(statements[0]).toContain('from unnest(');
+    await app.close();
+  });
+
+  it('drops and counts when the queue is full, and requests never wait on the database', async () => {
+    // A database that never answers: the first flush hangs forever, so the queue only fills.
+    const hung: Queryable = { query: (() => new Promise(() => {})) as Queryable['query'] };
+    const writer = createRequestLogWriter({ db: hung, capacity: 5, flushIntervalMs: 10, closeTimeoutMs: 50 });
+    const app = await buildApp({ logger: createLogger('silent'), pool: db.pool, requestLog: writer });
+    await app.inject({ method: 'GET', url: '/nope' });
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the timer takes that row into a hung INSERT
+    const started = performance.now();
+    const replies = await Promise.all(
+      Array.from({ length: 40 }, () => app.inject({ method: 'GET', url: '/nope' })),
+    );
+    const elapsed = performance.now() - started;
+    expect(replies.every((r) => r.statusCode === 404)).toBe(true);
+    expect(elapsed).toBeLessThan(2_000);
+    expect(writer.stats()).toMatchObject({ enqueued: 6, dropped: 35, written: 0, queued: 5, flushes: 0 });
+    await app.close(); // bounded by closeTimeoutMs although the INSERT never returns
+    expect(writer.stats()).toMatchObject({ dropped: 40, queued: 0 });
+    expect(writer.enqueue({} as RequestLogRow)).toBe(false);
+  });
+
+  it('counts a failed INSERT and keeps going; a deleted user does not fail the batch', async () => {
+    await db.pool.query('delete from system_logs');
+    const errors: string[] = [];
+    const failing = createRequestLogWriter({
+      db: { query: (async () => Promise.reject(new Error('connection refused'))) as Queryable['query'] },
+      onFlushError: (err, rows) => errors.push(`${err.message} (${rows})`),
+    });
+    const row: RequestLogRow = {
+      timestamp: new Date('2026-10-01T00:00:00.123Z'),
+      level: 'INFO',
+      logger: 'kgdb.request',
+      message: 'GET /x 200',
+      context: { endpoint: '/x' },
+      request_id: 'r1',
+      ip_address: '10.0.0.1',
+      user_agent: null,
+      path: '/x',
+      method: 'GET',
+      user_id: null,
+      status_code: 200,
+      duration_ms: 1.5,
+    };
+    failing.enqueue(row);
+    failing.enqueue(row);
+    await failing.flush();
+    expect(failing.stats()).toMatchObject({ enqueued: 2, failed: 2, flush_errors: 1, written: 0 });
+    expect(errors).toEqual(['connection refused (2)']);
+    await failing.close();
+
+    const writer = createRequestLogWriter({ db: db.pool });
+    writer.enqueue({ ...row, user_id: 987_654 });
+    await writer.close();
+    const { rows } = await db.pool.query('select user_id, timestamp, context from system_logs');
+    expect(rows).toEqual([
+      { user_id: null, timestamp: new Date('2026-10-01T00:00:00.123Z'), context: { endpoint: '/x' } },
+    ]);
+  });
+});
