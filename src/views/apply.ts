@@ -87,6 +87,9 @@ async function matviewNames(client: PoolClient, registry: Registry): Promise<str
   return [...new Set([...declared, ...applied.map((v) => v.name)])].sort();
 }
 
+/** Notified at commit of an apply that executed DDL. */
+export const VIEWS_APPLIED_CHANNEL = 'kgdb_views_applied';
+
 async function applyInTransaction(
   client: PoolClient,
   registry: Registry,
@@ -123,6 +126,8 @@ async function applyInTransaction(
     await refreshStaleMatviews(ctx);
     await checkEdges(ctx);
     await reconcileTriggers(ctx);
+    // Delivered at commit: whatever read the old definitions (caches in every instance) must let go.
+    if (report.ddl.length > 0) await client.query('select pg_notify($1, $2)', [VIEWS_APPLIED_CHANNEL, '']);
   } finally {
     progress.done();
   }
