@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import { Registry } from 'prom-client';
 import { createAuthDeps } from './auth/auth-deps.js';
 import { resolveJwtSecret } from './auth/jwt-secret.js';
+import { createGeneCaching, type GeneCaching } from './cache-wiring/gene-caching.js';
 import type { Config } from './config.js';
 import { DEFAULT_DEMO, seedDemo } from './data/demo/seed-demo.js';
 import { type Database, openDatabase } from './db/database.js';
@@ -11,12 +13,16 @@ import { buildApp } from './http/app.js';
 import type { Logger } from './logger.js';
 import { createLegacyLogRepository } from './logs/legacy-log-repository.js';
 import { createViewLogRepository } from './logs/view-log-repository.js';
+import { createMetrics } from './metrics/metrics.js';
 import type { Progress } from './progress.js';
+import { createRolloutDeps } from './rollout/experiment-deps.js';
+import { createFlagSnapshot } from './rollout/flag-snapshot.js';
+import { createFlagStore } from './rollout/flag-store.js';
+import { createGuardLoop } from './rollout/guard-loop.js';
+import { createStatisticsRepository } from './statistics/statistics-repository.js';
 import { applyViews } from './views/apply.js';
 import { VIEWS } from './views/defs/index.js';
 import { createRefresher } from './views/refresher.js';
-import { createFlagSnapshot } from './rollout/flag-snapshot.js';
-import { createFlagStore } from './rollout/flag-store.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -36,8 +42,16 @@ export async function startServer(
   // Flags: one store for the API and the snapshot (its own changes apply locally at once). Built outside
   // the try so a failed start also stops the snapshot's LISTEN client (it would reconnect forever).
   const flags = createFlagStore(db.pool);
-  const flagSnapshot = createFlagSnapshot({ store: flags, connection: db.pool.options, logger });
+  // The one metrics registry of this process (STYLE rule 21), served at GET /metrics.
+  const metrics = createMetrics(new Registry(), { processMetrics: true });
+  const flagSnapshot = createFlagSnapshot({
+    store: flags,
+    connection: db.pool.options,
+    logger,
+    onEvaluation: (evaluation) => metrics.flagEvaluation(evaluation),
+  });
   const refresher = createRefresher({ pool: db.pool, views: VIEWS, connection: db.pool.options, logger });
+  let caching: GeneCaching | undefined;
   try {
     await migrate(db.pool, logger);
     await applyViews(db.pool, VIEWS, { logger });
@@ -65,9 +79,56 @@ export async function startServer(
         : createViewGeneRepository(db.pool);
     const logs =
       config.repository === 'legacy' ? createLegacyLogRepository(db.pool) : createViewLogRepository(db.pool);
-    const app = await buildApp({ logger, pool: db.pool, auth, flags, flagSnapshot, genes, logs });
+    // The views path behind the cache (DESIGN §7): cleared by change triggers and matview refreshes through
+    // LISTEN, shared between instances through Redis when REDIS_URL is set. Serves from PostgreSQL until live.
+    if (config.repository === 'views') {
+      caching = createGeneCaching({
+        db: db.pool,
+        connection: db.pool.options,
+        genes,
+        statistics: createStatisticsRepository(db.pool),
+        redisUrl: config.redisUrl,
+        metrics: metrics.registry,
+        logger,
+      });
+      await caching.start();
+    }
+    // Rollout: per-window numbers written about every second; the guard leader (one instance, advisory lock)
+    // evaluates them every ~10 s and rolls back or promotes use_database_views.
+    metrics.watch({ refresher });
+    const rollout = createRolloutDeps({ pool: db.pool, flags: flagSnapshot, metrics, logger });
+    const guard = createGuardLoop({
+      pool: db.pool,
+      flags: flagSnapshot,
+      store: flags,
+      instanceId: rollout.instanceId,
+      beforeEvaluate: rollout.writer.flush,
+      onRollback: (flagKey) => metrics.rolloutAborted(flagKey),
+      logger,
+    });
+    const app = await buildApp({
+      logger,
+      pool: db.pool,
+      auth,
+      flags,
+      flagSnapshot,
+      genes: caching?.genes ?? genes,
+      statistics: caching?.statistics,
+      cache: caching?.routes,
+      logs,
+      rollout,
+    });
+    const openCache = caching;
+    if (openCache) app.addHook('onClose', () => openCache.close());
+    app.addHook('onClose', async () => {
+      await guard.stop();
+      await rollout.stop();
+    });
     app.addHook('onClose', () => flagSnapshot.stop());
     const address = await app.listen({ host: config.host, port: config.port });
+    // After listen, so a failed start leaves no timers behind; onClose above stops both.
+    rollout.start();
+    guard.start();
     return {
       app,
       db,
@@ -79,6 +140,7 @@ export async function startServer(
       },
     };
   } catch (err) {
+    await caching?.close();
     await refresher.stop();
     await flagSnapshot.stop();
     await db.close();

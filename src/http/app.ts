@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { type AuthDeps, createAuthDeps } from '../auth/auth-deps.js';
+import { type CacheRoutesOptions, cacheRoutes } from '../cache/cache-routes.js';
 import type { Pool } from '../db/pool.js';
 import type { GeneRepository } from '../genes/gene-repository.js';
 import { geneRoutes } from '../genes/gene-routes.js';
@@ -12,8 +13,13 @@ import { logRoutes } from '../logs/log-routes.js';
 import { createRequestLogWriter, type RequestLogWriter } from '../logs/request-log.js';
 import { requestLogPlugin } from '../logs/request-log-plugin.js';
 import { createViewLogRepository } from '../logs/view-log-repository.js';
+import { metricsPlugin } from '../metrics/metrics-plugin.js';
+import { metricsRoutes } from '../metrics/metrics-routes.js';
+import { type RolloutDeps, startRolloutDeps } from '../rollout/experiment-deps.js';
 import { flagRoutes } from '../rollout/flag-routes.js';
+import type { FlagSnapshot } from '../rollout/flag-snapshot.js';
 import { createFlagStore, type FlagStore } from '../rollout/flag-store.js';
+import { shadowRoutes } from '../rollout/shadow-routes.js';
 import {
   createStatisticsRepository,
   type StatisticsRepository,
@@ -32,6 +38,8 @@ export interface AppDeps {
   auth?: AuthDeps;
   /** Feature flags in PostgreSQL; pass the store the flag snapshot subscribes to. Omitted (tests): one on `pool`. */
   flags?: FlagStore;
+  /** This instance's in-process flag state (started by the composition root); the flag API reports its version. */
+  flagSnapshot?: FlagSnapshot;
   /** Serves /api/genes (legacy or views per config.repository). Omitted (tests): the view repository on `pool`. */
   genes?: GeneRepository;
   /** Serves /api/statistics. Omitted (tests): the view-backed repository on `pool`. */
@@ -40,6 +48,13 @@ export interface AppDeps {
   logs?: LogRepository;
   /** Writes the request log into system_logs; closed (flushed) with the app. Omitted: one on `pool`. */
   requestLog?: RequestLogWriter;
+  /**
+   * Metrics registry, experiments, arm switch and rollout window, started and stopped by the composition root.
+   * Omitted (tests): built on `pool` with a private registry (startRolloutDeps), stopped with the app.
+   */
+  rollout?: RolloutDeps;
+  /** Admin cache API (/api/admin/cache): the gene cache's routes options (createGeneCaching().routes). Omitted: no cache routes. */
+  cache?: CacheRoutesOptions;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -67,6 +82,33 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       onFlushError: (err, rows) => app.log.warn({ err, rows }, 'request log flush failed; rows dropped'),
     });
   await app.register(requestLogPlugin, { writer: requestLog });
+  const flags = deps.flags ?? createFlagStore(deps.pool);
+  const rollout =
+    deps.rollout ??
+    (await startRolloutDeps({
+      pool: deps.pool,
+      store: flags,
+      snapshot: deps.flagSnapshot,
+      logger: deps.logger,
+    }));
+  if (!deps.rollout) app.addHook('onClose', () => rollout.stop());
+  app.decorate('rollout', rollout);
+  // Before the route plugins: times every request by route template and the arm the route sets.
+  await app.register(metricsPlugin, { metrics: rollout.metrics, window: rollout.window });
+  await app.register(metricsRoutes, {
+    metrics: rollout.metrics,
+    db: deps.pool,
+    flags: rollout.flags,
+    flush: rollout.writer.flush,
+    ...(deps.cache && { cacheHitRate: deps.cache.cache.hitRate }),
+  });
+  await app.register(shadowRoutes, {
+    prefix: '/api/admin/shadow-tests',
+    experiments: rollout.experiments,
+    experimenter: rollout.experimenter,
+    db: deps.pool,
+    flush: rollout.writer.flush,
+  });
   await app.register(authRoutes, { prefix: '/api/auth', ...auth });
   await app.register(healthRoutes, { pool: deps.pool });
   await app.register(geneRoutes, {
@@ -83,7 +125,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(flagRoutes, {
     prefix: '/api/admin/feature-flags',
-    flags: deps.flags ?? createFlagStore(deps.pool),
+    flags,
+    snapshot: deps.flagSnapshot,
   });
+  if (deps.cache) await app.register(cacheRoutes, { prefix: '/api/admin/cache', ...deps.cache });
   return app;
 }

@@ -64,6 +64,8 @@ const scoreRows = () => q('select gene_id, sym, total from mv_scores order by ge
 
 beforeAll(async () => {
   db = await createTestDatabase();
+  // The template carries kgdb's own views; these scenarios start from a registry that manages nothing.
+  await applyViews(db.pool, [], { prune: true });
   await q(`create table t_genes (id bigint primary key, sym text not null)`);
   await q(
     `create table t_evidence (id bigint primary key, gene_id bigint not null references t_genes, source text, n int)`,

@@ -1,0 +1,54 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Metrics } from './metrics.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /**
+     * Which path served this request ('views' | 'legacy'), set by the route (or the rollout switch) before it
+     * answers; null for routes outside a rollout. Labels request metrics and feeds the rollout window.
+     */
+    arm: string | null;
+  }
+}
+
+/** Where per-arm request numbers go besides Prometheus (the rollout window: the guard's input). */
+export interface ArmObserver {
+  observeRequest(arm: string, ms: number, failed: boolean): void;
+}
+
+export interface MetricsPluginOptions {
+  metrics: Metrics;
+  window?: ArmObserver;
+}
+
+const plugin: FastifyPluginAsync<MetricsPluginOptions> = async (app, { metrics, window }) => {
+  // A primitive default: Fastify refuses reference-type request decorations (FST_ERR_DEC_REFERENCE_TYPE).
+  app.decorateRequest('arm', null);
+  // onResponse runs after the reply is sent: recording is synchronous and cannot delay or fail a request.
+  app.addHook('onResponse', (request, reply, done) => {
+    try {
+      const ms = reply.elapsedTime;
+      const status = reply.statusCode;
+      metrics.observeRequest({
+        route: request.routeOptions.url ?? null,
+        method: request.method,
+        arm: request.arm,
+        status,
+        seconds: ms / 1000,
+      });
+      if (request.arm) window?.observeRequest(request.arm, ms, status >= 500);
+    } catch (err) {
+      request.log.warn({ err }, 'request metrics not recorded');
+    }
+    done();
+  });
+};
+
+/**
+ * Times every request by route template and arm. Register it before the route plugins; skip-override (what
+ * fastify-plugin does) lets its hook and the `request.arm` decoration reach every route.
+ */
+export const metricsPlugin = Object.assign(plugin, {
+  [Symbol.for('skip-override')]: true,
+  [Symbol.for('fastify.display-name')]: 'kgdb-metrics',
+});

@@ -1,0 +1,85 @@
+// Type-only: brings @fastify/swagger's FastifySchema fields (tags, summary) into scope.
+import type {} from '@fastify/swagger';
+import { type Static, Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Queryable } from '../db/pool.js';
+import type { Flag } from '../rollout/rollout-types.js';
+import { readArmTotals, readExperimentTotals } from '../rollout/rollout-window-store.js';
+import type { Metrics } from './metrics.js';
+import { viewsSummary } from './views-summary.js';
+
+export interface MetricsRoutesOptions {
+  metrics: Metrics;
+  db: Queryable;
+  /** The rollout flag's state without I/O (the snapshot). */
+  flags: { get(key: string): Flag | undefined };
+  /** The flag whose rollout the views page reports; default 'use_database_views'. */
+  flagKey?: string;
+  /** Writes this instance's pending window numbers first, so the page includes the newest requests. */
+  flush?: () => Promise<void>;
+  /** The cache's hit rate once a cache exists; absent → null. */
+  cacheHitRate?: () => number | null;
+}
+
+export const ViewsMetricsQuerySchema = Type.Object(
+  {
+    window_seconds: Type.Optional(
+      Type.Integer({
+        minimum: 10,
+        maximum: 86_400,
+        default: 60,
+        description: 'Look back this far (10..86400, default 60)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+type ViewsMetricsQuery = Static<typeof ViewsMetricsQuerySchema>;
+
+/**
+ * `GET /metrics`: Prometheus text, public like upstream's and like most exporters — it carries no ids, no
+ * URLs and no user data, only route templates and counts; keep it behind the network boundary Prometheus
+ * scrapes from. `GET /api/admin/metrics/views`: admin only (everything under /api/admin is).
+ */
+export const metricsRoutes: FastifyPluginAsync<MetricsRoutesOptions> = async (app, options) => {
+  const flagKey = options.flagKey ?? 'use_database_views';
+
+  app.get(
+    '/metrics',
+    { schema: { tags: ['System'], summary: 'Prometheus metrics (text exposition format)' } },
+    async (_request, reply) => {
+      const text = await options.metrics.registry.metrics();
+      return reply.type(options.metrics.registry.contentType).send(text);
+    },
+  );
+
+  app.get<{ Querystring: ViewsMetricsQuery }>(
+    '/api/admin/metrics/views',
+    {
+      schema: {
+        tags: ['Administration - Rollout'],
+        summary:
+          'Rollout percentage and step, error rate and p50/p99 per arm, shadow match rate (all instances, live window)',
+        querystring: ViewsMetricsQuerySchema,
+      },
+    },
+    async (request) => {
+      await options.flush?.();
+      const to = new Date();
+      const from = new Date(to.getTime() - (request.query.window_seconds ?? 60) * 1000);
+      const [arms, experiments] = await Promise.all([
+        readArmTotals(options.db, from),
+        readExperimentTotals(options.db, from),
+      ]);
+      return viewsSummary({
+        flagKey,
+        flag: options.flags.get(flagKey),
+        arms,
+        experiments,
+        from,
+        to,
+        cacheHitRate: options.cacheHitRate?.() ?? null,
+      });
+    },
+  );
+};

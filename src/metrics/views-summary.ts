@@ -1,0 +1,134 @@
+import { effectivePercentage } from '../rollout/flag-evaluation.js';
+import type { Flag } from '../rollout/rollout-types.js';
+import { quantile, totalCount } from '../rollout/rollout-window-histogram.js';
+import type { ArmTotals, ExperimentTotals } from '../rollout/rollout-window-store.js';
+
+/** Arms always reported, with zeros when they served nothing in the window. */
+export const REPORTED_ARMS = ['views', 'legacy'] as const;
+
+export interface ArmSummary {
+  requests: number;
+  errors: number;
+  error_rate: number | null;
+  p50_ms: number | null;
+  p99_ms: number | null;
+}
+
+export interface ViewsSummary {
+  flag: string;
+  rollout: {
+    enabled: boolean;
+    strategy: string;
+    percentage: number;
+    step: number | null;
+    steps: number[];
+    auto_promote: boolean;
+    bake_seconds: number;
+    updated_at: string;
+  } | null;
+  window: { seconds: number; from: string; to: string; instances: number };
+  arms: Record<string, ArmSummary>;
+  requests: number;
+  error_rate: number | null;
+  shadow: {
+    runs: number;
+    compared: number;
+    match_rate: number | null;
+    mismatch_rate: number | null;
+    candidate_errors: number;
+    timeouts: number;
+    control_errors: number;
+    aa_compared: number;
+    aa_mismatch_rate: number | null;
+  };
+  /** Null until a cache exists (DESIGN §7); never a made-up number. */
+  cache_hit_rate: number | null;
+}
+
+const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
+const round = (v: number | null, digits = 3) => (v === null ? null : Number(v.toFixed(digits)));
+
+function armSummary(a: ArmTotals | undefined): ArmSummary {
+  if (!a || a.requests === 0) return { requests: 0, errors: 0, error_rate: null, p50_ms: null, p99_ms: null };
+  const has = totalCount(a.latency) > 0;
+  return {
+    requests: a.requests,
+    errors: a.errors,
+    error_rate: round(ratio(a.errors, a.requests), 6),
+    p50_ms: has ? round(quantile(a.latency, 0.5)) : null,
+    p99_ms: has ? round(quantile(a.latency, 0.99)) : null,
+  };
+}
+
+/** `GET /api/admin/metrics/views`, computed from the window rows of every instance (pure). */
+export function viewsSummary(input: {
+  flagKey: string;
+  flag: Flag | undefined;
+  arms: readonly ArmTotals[];
+  experiments: readonly ExperimentTotals[];
+  from: Date;
+  to: Date;
+  cacheHitRate?: number | null;
+}): ViewsSummary {
+  const arms: Record<string, ArmSummary> = {};
+  for (const name of REPORTED_ARMS) arms[name] = armSummary(input.arms.find((a) => a.arm === name));
+  for (const a of input.arms) arms[a.arm] ??= armSummary(a);
+  const requests = input.arms.reduce((s, a) => s + a.requests, 0);
+  const errors = input.arms.reduce((s, a) => s + a.errors, 0);
+  const sum = (mode: 'ab' | 'aa', pick: (e: ExperimentTotals) => number) =>
+    input.experiments.filter((e) => e.mode === mode).reduce((s, e) => s + pick(e), 0);
+  const compared = sum('ab', (e) => e.counts.match + e.counts.mismatch + e.counts.ignored);
+  const agreeing = sum('ab', (e) => e.counts.match + e.counts.ignored);
+  const aaCompared = sum('aa', (e) => e.counts.match + e.counts.mismatch + e.counts.ignored);
+  const f = input.flag;
+  return {
+    flag: input.flagKey,
+    rollout: f
+      ? {
+          enabled: f.enabled,
+          strategy: f.strategy,
+          percentage: f.enabled ? effectivePercentage(f) : 0,
+          step: f.strategy === 'gradual' ? f.step : null,
+          steps: [...f.steps],
+          auto_promote: f.auto_promote,
+          bake_seconds: f.bake_seconds,
+          updated_at: new Date(f.updated_at).toISOString(),
+        }
+      : null,
+    window: {
+      seconds: Math.round((input.to.getTime() - input.from.getTime()) / 1000),
+      from: input.from.toISOString(),
+      to: input.to.toISOString(),
+      instances: Math.max(
+        0,
+        ...input.arms.map((a) => a.instances),
+        ...input.experiments.map((e) => e.instances),
+      ),
+    },
+    arms,
+    requests,
+    error_rate: round(ratio(errors, requests), 6),
+    shadow: {
+      runs: sum(
+        'ab',
+        (e) =>
+          e.counts.match + e.counts.mismatch + e.counts.ignored + e.counts.candidate_error + e.counts.timeout,
+      ),
+      compared,
+      match_rate: round(ratio(agreeing, compared), 6),
+      mismatch_rate: round(ratio(compared - agreeing, compared), 6),
+      candidate_errors: sum('ab', (e) => e.counts.candidate_error),
+      timeouts: sum('ab', (e) => e.counts.timeout),
+      control_errors: sum('ab', (e) => e.counts.control_error),
+      aa_compared: aaCompared,
+      aa_mismatch_rate: round(
+        ratio(
+          sum('aa', (e) => e.counts.mismatch),
+          aaCompared,
+        ),
+        6,
+      ),
+    },
+    cache_hit_rate: input.cacheHitRate ?? null,
+  };
+}

@@ -1,0 +1,85 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { MODES, type Mode } from './experiment-types.js';
+
+const ModeSchema = Type.Unsafe<Mode>({
+  type: 'string',
+  enum: [...MODES],
+  description:
+    "'ab' compares control with candidate (default); 'aa' compares the control with itself (noise)",
+});
+const Endpoint = Type.String({ minLength: 1, maxLength: 64, description: 'A registered experiment name' });
+const Endpoints = Type.Array(Endpoint, { minItems: 1, maxItems: 50, uniqueItems: true });
+
+export const ResultsQuerySchema = Type.Object(
+  {
+    experiment: Type.Optional(Endpoint),
+    window_seconds: Type.Optional(
+      Type.Integer({
+        minimum: 10,
+        maximum: 30 * 86_400,
+        default: 3600,
+        description: 'Count outcomes this far back (default 1 h)',
+      }),
+    ),
+    samples: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 200,
+        default: 20,
+        description: 'Recent non-matching samples to list (default 20)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ResultsQuery = Static<typeof ResultsQuerySchema>;
+
+export const RunSingleQuerySchema = Type.Object(
+  {
+    endpoint: Endpoint,
+    mode: Type.Optional(ModeSchema),
+    sample: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 10_000,
+        default: 0,
+        description: 'Which of the sample requests (cycled)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type RunSingleQuery = Static<typeof RunSingleQuerySchema>;
+
+export const RunBatchBodySchema = Type.Object(
+  {
+    endpoints: Type.Optional(Endpoints),
+    samples_per_endpoint: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 10 })),
+    mode: Type.Optional(ModeSchema),
+  },
+  { additionalProperties: false },
+);
+export type RunBatchBody = Static<typeof RunBatchBodySchema>;
+
+export const ValidateBodySchema = Type.Object(
+  {
+    endpoints: Type.Optional(Endpoints),
+    window_seconds: Type.Optional(
+      Type.Integer({
+        minimum: 60,
+        maximum: 30 * 86_400,
+        default: 86_400,
+        description: 'Evidence this far back (default 24 h)',
+      }),
+    ),
+    min_samples: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000, default: 100 })),
+    min_match_rate: Type.Optional(Type.Number({ minimum: 0, maximum: 1, default: 0.95 })),
+    max_latency_ratio: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100, default: 1.2 })),
+  },
+  { additionalProperties: false },
+);
+export type ValidateBody = Static<typeof ValidateBodySchema>;
+
+/** Lists every unknown key of a body in one 400 (ajv stops at the first). */
+export const BATCH_FIELDS = Object.keys(RunBatchBodySchema.properties);
+export const VALIDATE_FIELDS = Object.keys(ValidateBodySchema.properties);

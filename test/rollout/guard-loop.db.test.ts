@@ -1,0 +1,170 @@
+import type { FastifyInstance } from 'fastify';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/http/app.js';
+import { createLogger } from '../../src/logger.js';
+import { createMetrics, type Metrics } from '../../src/metrics/metrics.js';
+import { createRolloutDeps, type RolloutDeps } from '../../src/rollout/experiment-deps.js';
+import type { ExperimentDefinition } from '../../src/rollout/experiment-registry.js';
+import { createFlagSnapshot, type FlagSnapshot } from '../../src/rollout/flag-snapshot.js';
+import { createFlagStore, type FlagStore } from '../../src/rollout/flag-store.js';
+import { createGuardLoop, type GuardLoop } from '../../src/rollout/guard-loop.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+
+/**
+ * Issue 5 fault injection: the candidate (views) path fails on 5 % of calls while use_database_views is at a
+ * step; the guard leader rolls it back within 30 s and records why. With too little traffic it holds.
+ */
+let db: TestDatabase;
+let store: FlagStore;
+let snapshot: FlagSnapshot;
+let metrics: Metrics;
+let rollout: RolloutDeps;
+let app: FastifyInstance;
+const loops: GuardLoop[] = [];
+
+const FLAG = 'use_database_views';
+const GUARD = {
+  intervalMs: 500,
+  lookbackMs: 15_000,
+  // A long bake: this test is about rollback, never promotion.
+  bakeMs: 3_600_000,
+  thresholds: { minSamples: 100 },
+};
+
+function guard(instanceId: string): GuardLoop {
+  const loop = createGuardLoop({
+    pool: db.pool,
+    flags: snapshot,
+    store,
+    instanceId,
+    options: GUARD,
+    beforeEvaluate: rollout.writer.flush,
+    onRollback: (flagKey) => metrics.rolloutAborted(flagKey),
+  });
+  loops.push(loop);
+  return loop;
+}
+
+let client = 0;
+/** Requests from distinct callers (X-Client-Id), so about the flag's share of them lands on the views arm. */
+async function traffic(n: number): Promise<number[]> {
+  const statuses = await Promise.all(
+    Array.from({ length: n }, () =>
+      app.inject({ method: 'GET', url: '/test/guard/items', headers: { 'x-client-id': `c${client++}` } }),
+    ),
+  );
+  return statuses.map((r) => r.statusCode);
+}
+
+const rollbackEvents = async () => (await store.events(FLAG)).filter((e) => e.action === 'rollback');
+
+beforeAll(async () => {
+  db = await createTestDatabase(10);
+  store = createFlagStore(db.pool);
+  snapshot = createFlagSnapshot({ store, pollMs: 250 });
+  await snapshot.start();
+  metrics = createMetrics(new Registry());
+  // Exactly one fault check in 20 fails: the 5 % of the issue, without the luck of a random draw.
+  let draw = 0;
+  rollout = createRolloutDeps({
+    pool: db.pool,
+    flags: snapshot,
+    metrics,
+    windowMs: 1000,
+    faults: { candidateFailureRate: 0.05, random: () => (draw++ % 20) / 20 },
+  });
+  app = await buildApp({
+    logger: createLogger('silent'),
+    pool: db.pool,
+    flags: store,
+    flagSnapshot: snapshot,
+    rollout,
+  });
+  const items: ExperimentDefinition<null, unknown[]> = {
+    name: 'guard_items',
+    sampleRequests: () => [null],
+    control: async () => (await db.pool.query('select g as id from generate_series(1, 5) g')).rows,
+    candidate: async () =>
+      (await db.pool.query('select g as id from generate_series(1, 5) g order by g desc')).rows,
+  };
+  rollout.experiments.register(items);
+  app.get('/test/guard/items', async (request) => rollout.armSwitch.run(items, null, request));
+  await app.ready();
+  await store.update(FLAG, { step: 1 }, { actor: 'test', reason: 'start the rollout at 10 %' });
+  await store.update('enable_shadow_testing', { percentage: 100 }, { actor: 'test' });
+}, 120_000);
+
+afterAll(async () => {
+  for (const loop of loops) await loop.stop();
+  await app?.close();
+  await rollout?.stop();
+  await snapshot?.stop();
+  await db?.drop();
+});
+
+describe('issue 5: the guard holds on too little traffic', () => {
+  it('30 requests (with the same 5 % failing) are inconclusive: hold, no rollback', async () => {
+    const statuses = await traffic(30);
+    expect(statuses).toHaveLength(30);
+    await rollout.experimenter.drain();
+    const loop = guard('hold-test');
+    const tick = await loop.tick();
+    expect(tick).toMatchObject({
+      role: 'leader',
+      verdict: { kind: 'hold', why: 'too_few_samples' },
+      acted: null,
+    });
+    await loop.stop();
+    expect(snapshot.get(FLAG)?.step).toBe(1);
+    expect(await rollbackEvents()).toEqual([]);
+  });
+});
+
+describe('issue 5: fault injection → the guard rolls back within 30 s and records why', () => {
+  it('two guard loops, one leader; 5 % failures at step 1 roll the flag back to 0 %', async () => {
+    const a = guard('instance-a');
+    const b = guard('instance-b');
+    await Promise.all([a.tick(), b.tick()]);
+    expect([a.isLeader, b.isLeader].filter(Boolean)).toHaveLength(1);
+    a.start();
+    b.start();
+    const started = Date.now();
+    while (snapshot.get(FLAG)?.step !== 0 && Date.now() - started < 30_000) {
+      await traffic(20);
+    }
+    const elapsed = Date.now() - started;
+    expect(snapshot.get(FLAG)?.step).toBe(0);
+    expect(elapsed).toBeLessThan(30_000);
+
+    const events = await rollbackEvents();
+    // Only the leader acts: exactly one rollback, by the leader.
+    expect(events).toHaveLength(1);
+    const leader = a.isLeader ? 'instance-a' : 'instance-b';
+    const event = events[0];
+    expect(event?.actor).toBe(`guard:${leader}`);
+    expect(event?.reason).toMatch(/^guard: .*error rate \d+\.\d\d % > 1\.00 %/);
+    expect(event?.old).toMatchObject({ step: 1, percentage: 10 });
+    expect(event?.new).toMatchObject({ step: 0, percentage: 0 });
+    const measured = (event?.measured ?? {}) as Record<string, number>;
+    expect(measured.error_rate).toBeGreaterThan(0.01);
+    expect(measured.samples).toBeGreaterThanOrEqual(100);
+    expect(measured.percentage).toBe(10);
+    expect((measured.served_errors ?? 0) + (measured.candidate_errors ?? 0)).toBeGreaterThan(0);
+
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('kgdb_rollout_aborted_total{flag="use_database_views"} 1');
+  }, 60_000);
+
+  it('at 0 % the guard no longer acts, and the follower takes over when the leader stops', async () => {
+    const [a, b] = loops.slice(-2) as [GuardLoop, GuardLoop];
+    const leader = a.isLeader ? a : b;
+    const follower = a.isLeader ? b : a;
+    await leader.stop();
+    let tick = await follower.tick();
+    for (let i = 0; i < 20 && tick.role !== 'leader'; i++) tick = await follower.tick();
+    expect(follower.isLeader).toBe(true);
+    expect(tick.role === 'leader' && tick.acted).toBeNull();
+    expect(await rollbackEvents()).toHaveLength(1);
+  });
+});

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import type { Outcome } from '../../src/rollout/experiment-types.js';
+import { noOutcomes } from '../../src/rollout/guard.js';
+import { emptyHistogram, observe } from '../../src/rollout/rollout-window-histogram.js';
+import type { ExperimentTotals } from '../../src/rollout/rollout-window-store.js';
+import { evidenceOf, migrationVerdict } from '../../src/rollout/shadow-validation.js';
+
+function totals(
+  counts: Partial<Record<Outcome, number>>,
+  controlMs: number,
+  candidateMs: number,
+): ExperimentTotals[] {
+  const n = Object.values(counts).reduce((s, v) => s + (v ?? 0), 0);
+  const control = emptyHistogram();
+  const candidate = emptyHistogram();
+  for (let i = 0; i < n; i++) {
+    observe(control, controlMs);
+    observe(candidate, candidateMs);
+  }
+  return [
+    {
+      experiment: 'gene_list',
+      mode: 'ab',
+      counts: { ...noOutcomes(), ...counts },
+      controlLatency: control,
+      candidateLatency: candidate,
+      instances: 1,
+    },
+  ];
+}
+
+const verdict = (t: ExperimentTotals[]) => migrationVerdict([evidenceOf('gene_list', t)]);
+
+describe('DESIGN §5 validate-migration: match rate ≥ 95 %, no candidate errors, candidate ≤ 1.2× control', () => {
+  it('ready when all three hold', () => {
+    expect(verdict(totals({ match: 190, mismatch: 10 }, 50, 55))).toMatchObject({ ready: true, reasons: [] });
+  });
+
+  it('match rate below 95 %', () => {
+    expect(verdict(totals({ match: 189, mismatch: 11 }, 50, 50)).reasons).toEqual([
+      'gene_list: match rate 94.50 % < 95 % (11 mismatches)',
+    ]);
+  });
+
+  it('any candidate error or timeout', () => {
+    expect(verdict(totals({ match: 200, candidate_error: 1 }, 50, 50)).reasons).toEqual([
+      'gene_list: 1 candidate errors and 0 timeouts (none allowed)',
+    ]);
+    expect(verdict(totals({ match: 200, timeout: 2 }, 50, 50)).ready).toBe(false);
+  });
+
+  it('candidate p50 above 1.2× control p50', () => {
+    const v = verdict(totals({ match: 200 }, 10, 25));
+    expect(v.ready).toBe(false);
+    expect(v.reasons[0]).toMatch(
+      /^gene_list: candidate p50 [\d.]+ ms is [\d.]+× control p50 [\d.]+ ms \(> 1\.2×\)$/,
+    );
+  });
+
+  it('no verdict on no data', () => {
+    expect(verdict([]).reasons).toEqual(['gene_list: 0 compared samples < 100 required']);
+    expect(migrationVerdict([]).reasons).toEqual(['no experiments registered or recorded']);
+  });
+});
