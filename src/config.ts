@@ -48,7 +48,7 @@ export const ENV_DOCS = {
   DATABASE_URL: 'postgres://… of an external PostgreSQL ≥ 14; unset = embedded server',
   HOST: `address to listen on (${DEFAULTS.host})`,
   PORT: `port to listen on, 1..65535 (${DEFAULTS.port})`,
-  KGDB_DATA_DIR: `embedded cluster, credentials and JWT secret (${DEFAULTS.dataDir})`,
+  KGDB_DATA_DIR: `embedded cluster and its credentials (${DEFAULTS.dataDir})`,
   REDIS_URL: 'redis://… shared cache for several instances (optional)',
   LOG_LEVEL: `${LOG_LEVELS.join('|')} (${DEFAULTS.logLevel})`,
   JWT_SECRET: 'signing secret for access tokens (≥ 32 chars); unset = generated once and kept in the database, shared by all instances',
