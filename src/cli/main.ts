@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { ENV_DOCS } from '../config.js';
 import { APP_VERSION } from '../version.js';
+import { registerBench } from './commands/bench.js';
 import { registerFlags } from './commands/flags.js';
 import { registerImport } from './commands/import.js';
 import { registerMigrate } from './commands/migrate.js';
@@ -29,5 +30,6 @@ registerUsers(program);
 registerTokens(program);
 registerFlags(program);
 registerViews(program);
+registerBench(program);
 
 await program.parseAsync(process.argv);

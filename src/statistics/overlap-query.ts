@@ -1,0 +1,37 @@
+import { KgdbError } from '../errors.js';
+import { parseTiers } from '../genes/gene-list-query.js';
+import { SOURCES, type SourceName } from '../genes/gene-repository.js';
+import type { OverlapQuery } from './statistics-repository.js';
+import type { SourceOverlapsQuerystring } from './statistics-schemas.js';
+
+const isSource = (value: string): value is SourceName => (SOURCES as readonly string[]).includes(value);
+
+/** `sources` as repeated keys and/or comma lists; an unknown name is a 400 listing the seven. */
+export function parseSources(raw: string | string[] | undefined): SourceName[] | undefined {
+  if (raw === undefined) return undefined;
+  const names = (Array.isArray(raw) ? raw : [raw])
+    .flatMap((item) => item.split(','))
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  if (names.length === 0) return undefined;
+  const unknown = names.filter((name) => !isSource(name));
+  if (unknown.length > 0) {
+    throw new KgdbError('INVALID_PARAMETER', {
+      parameter: 'sources',
+      detail: `Unknown source(s) ${unknown.map((s) => `'${s}'`).join(', ')}. Allowed: ${SOURCES.join(', ')}`,
+    });
+  }
+  return [...new Set(names as SourceName[])];
+}
+
+/** The validated request → an OverlapQuery. Pure. */
+export function toOverlapQuery(q: SourceOverlapsQuerystring): OverlapQuery {
+  const sources = parseSources(q.sources);
+  const tiers = parseTiers(q['filter[tier]']);
+  return {
+    hideZeroScores: q['filter[hide_zero_scores]'] ?? true,
+    detail: q.detail ?? false,
+    ...(sources && { sources }),
+    ...(tiers && { tiers }),
+  };
+}

@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import {
+  containsPattern,
+  isUnfiltered,
+  numberedPage,
+  orderByClause,
+  whereClause,
+} from '../../src/genes/gene-list-sql.js';
+import { parseSort } from '../../src/genes/gene-sort.js';
+
+describe('gene list SQL builder (STYLE rule 12: whitelisted identifiers, bound values)', () => {
+  it('escapes LIKE metacharacters so %, _ and \\ match literally', () => {
+    expect(containsPattern('50%_a\\b')).toBe('%50\\%\\_a\\\\b%');
+    expect(containsPattern('pkd')).toBe('%pkd%');
+  });
+
+  it('binds every filter value; no value reaches the SQL text', () => {
+    const values: unknown[] = [];
+    const where = whereClause(
+      {
+        search: "x'; drop table genes; --",
+        minScore: 1,
+        maxScore: 2,
+        minCount: 3,
+        maxCount: 4,
+        source: 'HPO',
+        hideZeroScores: true,
+        tiers: ['minimal_evidence'],
+        group: 'emerging_evidence',
+        ids: [7, 8],
+      },
+      values,
+    );
+    expect(where).not.toContain('drop table');
+    expect(values).toEqual([
+      "%x'; drop table genes; --%",
+      1,
+      2,
+      3,
+      4,
+      'HPO',
+      ['minimal_evidence'],
+      'emerging_evidence',
+      [7, 8],
+    ]);
+    expect(where).toMatchInlineSnapshot(`
+      "(gene_symbol ilike $1::text or hgnc_id ilike $1::text)
+         and evidence_score >= $2::float8
+         and evidence_score <= $3::float8
+         and evidence_count >= $4::float8
+         and evidence_count <= $5::float8
+         and $6::text = any(sources)
+         and evidence_score > 0
+         and evidence_tier = any($7::text[])
+         and evidence_group = $8::text
+         and gene_id = any($9::bigint[])"
+    `);
+  });
+
+  it('search: tier and group names matched up front for an ASCII term, by ILIKE otherwise', () => {
+    const values: unknown[] = [];
+    expect(whereClause({ hideZeroScores: false, search: 'SUPPORT' }, values)).toBe(
+      '(gene_symbol ilike $1::text or hgnc_id ilike $1::text or evidence_tier = any($2::text[]) or evidence_group = any($3::text[]))',
+    );
+    expect(values).toEqual([
+      '%SUPPORT%',
+      ['comprehensive_support', 'multi_source_support', 'established_support'],
+      ['well_supported'],
+    ]);
+    const underscore: unknown[] = [];
+    whereClause({ hideZeroScores: false, search: '_' }, underscore);
+    expect(underscore[1]).toHaveLength(6);
+    const other: unknown[] = [];
+    expect(whereClause({ hideZeroScores: false, search: 'é' }, other)).toBe(
+      '(gene_symbol ilike $1::text or hgnc_id ilike $1::text or evidence_tier ilike $1::text or evidence_group ilike $1::text)',
+    );
+  });
+
+  it('no filters at all is `true`', () => {
+    expect(whereClause({ hideZeroScores: false }, [])).toBe('true');
+    expect(isUnfiltered({ hideZeroScores: false })).toBe(true);
+    expect(isUnfiltered({ hideZeroScores: true, search: undefined })).toBe(true);
+    expect(isUnfiltered({ hideZeroScores: true, minScore: 0 })).toBe(false);
+  });
+
+  it('orders DESC NULLS LAST / ASC NULLS FIRST and ends with the id tie-breaker', () => {
+    expect(orderByClause(parseSort(undefined))).toBe(
+      'evidence_score desc nulls last, gene_symbol asc nulls first, gene_id asc nulls first',
+    );
+    expect(orderByClause(parseSort('evidence_tier,-evidence_group'))).toBe(
+      'tier_order asc nulls first, group_order desc nulls last, gene_id asc nulls first',
+    );
+    expect(orderByClause(parseSort('-id,symbol'))).toBe(
+      'gene_id desc nulls last, gene_symbol asc nulls first',
+    );
+  });
+
+  it('pages with bound LIMIT and OFFSET after the filter values', () => {
+    const values: unknown[] = [];
+    const query = {
+      page: 3,
+      size: 25,
+      filters: { hideZeroScores: true, group: 'well_supported' as const },
+      sort: parseSort('id'),
+    };
+    const where = whereClause(query.filters, values);
+    const text = numberedPage('gene_list_detailed', where, query, values);
+    expect(values).toEqual(['well_supported', 25, 50]);
+    expect(text).toContain('limit $2::bigint offset $3::bigint');
+    expect(text).toContain('from gene_list_detailed');
+    expect(text).toContain('order by gene_id asc nulls first');
+  });
+});

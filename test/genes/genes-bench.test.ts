@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import {
+  armStats,
+  type BenchReport,
+  formatBenchTable,
+  geneBenchCases,
+  percentile,
+} from '../../bench/genes-bench.js';
+
+describe('gene benchmark helpers', () => {
+  it('percentile is nearest-rank; stats give median and p99', () => {
+    const xs = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(xs, 99)).toBe(99);
+    expect(percentile(xs, 50)).toBe(50);
+    expect(percentile([5], 99)).toBe(5);
+    expect(armStats([3, 1, 2, 10])).toEqual({
+      median_ms: 2.5,
+      p99_ms: 10,
+      mean_ms: 4,
+      min_ms: 1,
+      max_ms: 10,
+      samples: 4,
+    });
+  });
+
+  it("covers the issue's cases: page sizes 10, 20, 100, 1000 (repository), a search, every sort both ways", () => {
+    const cases = geneBenchCases('pkd');
+    expect(cases.map((c) => c.name)).toContain('page size 1000 (repository)');
+    expect(cases.filter((c) => c.name.startsWith('sort '))).toHaveLength(18);
+    const repo = cases.find((c) => c.kind === 'repository');
+    expect(repo?.kind === 'repository' && repo.query.size).toBe(1000);
+  });
+
+  it('prints a table with the speed-up', () => {
+    const stats = armStats([1, 2, 3]);
+    const report: BenchReport = {
+      started_at: '2025-01-01T00:00:00.000Z',
+      dataset: { genes: 10, evidence: 20, scored_genes: 9, database: 'x' },
+      environment: { node: 'v20', postgres: '17', platform: 'linux' },
+      options: { iterations: 3, warmup: 1 },
+      cases: [
+        {
+          name: 'page size 10',
+          kind: 'route',
+          request: '/api/genes/',
+          legacy: armStats([100, 200, 300]),
+          views: stats,
+          speedup: 100,
+          identical: true,
+        },
+      ],
+    };
+    expect(formatBenchTable(report)).toContain(
+      'page size 10            200            300          2.00          3.00      100×   yes',
+    );
+  });
+});
