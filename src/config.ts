@@ -3,9 +3,6 @@ import path from 'node:path';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export const REPOSITORY_KINDS = ['legacy', 'views'] as const;
-export type RepositoryKind = (typeof REPOSITORY_KINDS)[number];
-
 /** Everything kgdb reads from the environment, parsed once at start. */
 export interface Config {
   /** External PostgreSQL; undefined = start the embedded server in dataDir. */
@@ -20,8 +17,6 @@ export interface Config {
   poolSize: number;
   /** Load the default demo dataset when the database has no genes at start. */
   seedDemoOnEmpty: boolean;
-  /** Which gene/log repository serves requests until the rollout flag takes over. */
-  repository: RepositoryKind;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -40,7 +35,6 @@ const DEFAULTS = {
   logLevel: 'info',
   poolSize: 10,
   seedDemoOnEmpty: true,
-  repository: 'views',
 } as const satisfies Partial<Config>;
 
 /** Documented for the README and `kgdb --help`; the keys are the variables loadConfig reads. */
@@ -51,10 +45,10 @@ export const ENV_DOCS = {
   KGDB_DATA_DIR: `embedded cluster and its credentials (${DEFAULTS.dataDir})`,
   REDIS_URL: 'redis://… shared cache for several instances (optional)',
   LOG_LEVEL: `${LOG_LEVELS.join('|')} (${DEFAULTS.logLevel})`,
-  JWT_SECRET: 'signing secret for access tokens (≥ 32 chars); unset = generated once and kept in the database, shared by all instances',
+  JWT_SECRET:
+    'signing secret for access tokens (≥ 32 chars); unset = generated once and kept in the database, shared by all instances',
   KGDB_POOL_SIZE: `PostgreSQL connections per process, 1..500 (${DEFAULTS.poolSize})`,
   KGDB_SEED_DEMO: `true|false: load the demo dataset into an empty database at start (${DEFAULTS.seedDemoOnEmpty})`,
-  KGDB_REPOSITORY: `${REPOSITORY_KINDS.join('|')}: gene/log query path (${DEFAULTS.repository})`,
 } as const;
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
@@ -122,7 +116,6 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     jwtSecret: read('JWT_SECRET', nonEmpty, undefined),
     poolSize: read('KGDB_POOL_SIZE', intIn(1, 500), DEFAULTS.poolSize),
     seedDemoOnEmpty: read('KGDB_SEED_DEMO', bool, DEFAULTS.seedDemoOnEmpty),
-    repository: read('KGDB_REPOSITORY', oneOf(REPOSITORY_KINDS), DEFAULTS.repository),
   };
   if (config.jwtSecret !== undefined && config.jwtSecret.length < 32) {
     problems.push('JWT_SECRET: expected at least 32 characters');

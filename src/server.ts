@@ -19,6 +19,8 @@ import { createRolloutDeps } from './rollout/experiment-deps.js';
 import { createFlagSnapshot } from './rollout/flag-snapshot.js';
 import { createFlagStore } from './rollout/flag-store.js';
 import { createGuardLoop } from './rollout/guard-loop.js';
+import { registerDomainExperiments } from './rollout-wiring/domain-experiments.js';
+import { routedGeneRepository, routedLogRepository } from './rollout-wiring/routed-repositories.js';
 import { createStatisticsRepository } from './statistics/statistics-repository.js';
 import { applyViews } from './views/apply.js';
 import { VIEWS } from './views/defs/index.js';
@@ -73,30 +75,32 @@ export async function startServer(
     const auth = createAuthDeps(db.pool, { jwtSecret });
     // Loaded and listening before the first request can evaluate a flag.
     await flagSnapshot.start();
-    const genes =
-      config.repository === 'legacy'
-        ? createLegacyGeneRepository(db.pool)
-        : createViewGeneRepository(db.pool);
-    const logs =
-      config.repository === 'legacy' ? createLegacyLogRepository(db.pool) : createViewLogRepository(db.pool);
+    const legacyGenes = createLegacyGeneRepository(db.pool);
+    const legacyLogs = createLegacyLogRepository(db.pool);
+    const viewLogs = createViewLogRepository(db.pool);
     // The views path behind the cache (DESIGN §7): cleared by change triggers and matview refreshes through
     // LISTEN, shared between instances through Redis when REDIS_URL is set. Serves from PostgreSQL until live.
-    if (config.repository === 'views') {
-      caching = createGeneCaching({
-        db: db.pool,
-        connection: db.pool.options,
-        genes,
-        statistics: createStatisticsRepository(db.pool),
-        redisUrl: config.redisUrl,
-        metrics: metrics.registry,
-        logger,
-      });
-      await caching.start();
-    }
+    // The legacy path is never cached: it is the "before" the experiments compare against.
+    caching = createGeneCaching({
+      db: db.pool,
+      connection: db.pool.options,
+      genes: createViewGeneRepository(db.pool),
+      statistics: createStatisticsRepository(db.pool),
+      redisUrl: config.redisUrl,
+      metrics: metrics.registry,
+      logger,
+    });
+    await caching.start();
     // Rollout: per-window numbers written about every second; the guard leader (one instance, advisory lock)
     // evaluates them every ~10 s and rolls back or promotes use_database_views.
     metrics.watch({ refresher });
     const rollout = createRolloutDeps({ pool: db.pool, flags: flagSnapshot, metrics, logger });
+    const experiments = registerDomainExperiments(rollout.experiments, {
+      legacyGenes,
+      viewGenes: caching.genes,
+      legacyLogs,
+      viewLogs,
+    });
     const guard = createGuardLoop({
       pool: db.pool,
       flags: flagSnapshot,
@@ -112,14 +116,14 @@ export async function startServer(
       auth,
       flags,
       flagSnapshot,
-      genes: caching?.genes ?? genes,
-      statistics: caching?.statistics,
-      cache: caching?.routes,
-      logs,
+      genesFor: routedGeneRepository(rollout.armSwitch, experiments, caching.genes),
+      logsFor: routedLogRepository(rollout.armSwitch, experiments, viewLogs),
+      statistics: caching.statistics,
+      cache: caching.routes,
       rollout,
     });
     const openCache = caching;
-    if (openCache) app.addHook('onClose', () => openCache.close());
+    app.addHook('onClose', () => openCache.close());
     app.addHook('onClose', async () => {
       await guard.stop();
       await rollout.stop();

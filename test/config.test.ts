@@ -28,7 +28,6 @@ describe('loadConfig', () => {
         JWT_SECRET: 'x'.repeat(32),
         KGDB_POOL_SIZE: '25',
         KGDB_SEED_DEMO: 'false',
-        KGDB_REPOSITORY: 'legacy',
       },
       '/srv',
     );
@@ -42,7 +41,6 @@ describe('loadConfig', () => {
       jwtSecret: 'x'.repeat(32),
       poolSize: 25,
       seedDemoOnEmpty: false,
-      repository: 'legacy',
     });
   });
 

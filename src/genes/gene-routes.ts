@@ -1,6 +1,6 @@
 // Adds the OpenAPI keywords (tags, summary) to Fastify's route schema type.
 import type {} from '@fastify/swagger';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { KgdbError } from '../errors.js';
 import { toGeneListQuery } from './gene-list-query.js';
 import type { GeneRepository } from './gene-repository.js';
@@ -16,8 +16,11 @@ import {
 import { queryErrorFormatter } from './query-error-formatter.js';
 
 export interface GeneRoutesOptions {
-  /** Serves every request; the composition root picks legacy or views (or a rollout wrapper). */
-  genes: GeneRepository;
+  /**
+   * The repository that serves this request: one fixed repository, or the rollout switch's choice for this
+   * caller (legacy or views, with the shadow experiment), built by the composition root.
+   */
+  genesFor: (request: FastifyRequest) => GeneRepository;
 }
 
 const TAGS = ['Core Resources - Genes'];
@@ -26,7 +29,7 @@ const notFound = (symbol: string) =>
   new KgdbError('GENE_NOT_FOUND', { parameter: 'gene_symbol', detail: `Gene '${symbol}' not found` });
 
 /** GET /api/genes/, /api/genes/{gene_symbol}, /api/genes/{gene_symbol}/evidence (DESIGN §5). */
-export const geneRoutes: FastifyPluginAsync<GeneRoutesOptions> = async (app, { genes }) => {
+export const geneRoutes: FastifyPluginAsync<GeneRoutesOptions> = async (app, { genesFor }) => {
   app.get<{ Querystring: GeneListQuerystring }>(
     '/',
     {
@@ -40,7 +43,7 @@ export const geneRoutes: FastifyPluginAsync<GeneRoutesOptions> = async (app, { g
     },
     async (request) => {
       const query = toGeneListQuery(request.query);
-      return toListResponse(await genes.list(query), query, request.url);
+      return toListResponse(await genesFor(request).list(query), query, request.url);
     },
   );
 
@@ -57,7 +60,7 @@ export const geneRoutes: FastifyPluginAsync<GeneRoutesOptions> = async (app, { g
       schemaErrorFormatter: queryErrorFormatter(NoQuerystring),
     },
     async (request) => {
-      const gene = await genes.findBySymbol(request.params.gene_symbol);
+      const gene = await genesFor(request).findBySymbol(request.params.gene_symbol);
       if (!gene) throw notFound(request.params.gene_symbol);
       return toDetailResponse(gene);
     },
@@ -76,7 +79,7 @@ export const geneRoutes: FastifyPluginAsync<GeneRoutesOptions> = async (app, { g
       schemaErrorFormatter: queryErrorFormatter(NoQuerystring),
     },
     async (request) => {
-      const evidence = await genes.evidence(request.params.gene_symbol);
+      const evidence = await genesFor(request).evidence(request.params.gene_symbol);
       if (!evidence) throw notFound(request.params.gene_symbol);
       return toEvidenceResponse(evidence);
     },

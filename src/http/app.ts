@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { type AuthDeps, createAuthDeps } from '../auth/auth-deps.js';
 import { type CacheRoutesOptions, cacheRoutes } from '../cache/cache-routes.js';
 import type { Pool } from '../db/pool.js';
@@ -40,12 +40,16 @@ export interface AppDeps {
   flags?: FlagStore;
   /** This instance's in-process flag state (started by the composition root); the flag API reports its version. */
   flagSnapshot?: FlagSnapshot;
-  /** Serves /api/genes (legacy or views per config.repository). Omitted (tests): the view repository on `pool`. */
+  /** Serves /api/genes when no per-request routing is given. Omitted (tests): the view repository on `pool`. */
   genes?: GeneRepository;
+  /** Per-request choice of the gene repository (the rollout switch); wins over `genes`. */
+  genesFor?: (request: FastifyRequest) => GeneRepository;
   /** Serves /api/statistics. Omitted (tests): the view-backed repository on `pool`. */
   statistics?: StatisticsRepository;
-  /** Serves /api/admin/logs (legacy or views per config.repository). Omitted (tests): the view repository on `pool`. */
+  /** Serves /api/admin/logs when no per-request routing is given. Omitted (tests): the view repository on `pool`. */
   logs?: LogRepository;
+  /** Per-request choice of the log repository (the rollout switch); wins over `logs`. */
+  logsFor?: (request: FastifyRequest) => LogRepository;
   /** Writes the request log into system_logs; closed (flushed) with the app. Omitted: one on `pool`. */
   requestLog?: RequestLogWriter;
   /**
@@ -111,18 +115,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(authRoutes, { prefix: '/api/auth', ...auth });
   await app.register(healthRoutes, { pool: deps.pool });
-  await app.register(geneRoutes, {
-    prefix: '/api/genes',
-    genes: deps.genes ?? createViewGeneRepository(deps.pool),
-  });
+  const genes = deps.genes ?? createViewGeneRepository(deps.pool);
+  await app.register(geneRoutes, { prefix: '/api/genes', genesFor: deps.genesFor ?? (() => genes) });
   await app.register(statisticsRoutes, {
     prefix: '/api/statistics',
     statistics: deps.statistics ?? createStatisticsRepository(deps.pool),
   });
-  await app.register(logRoutes, {
-    prefix: '/api/admin/logs',
-    logs: deps.logs ?? createViewLogRepository(deps.pool),
-  });
+  const logs = deps.logs ?? createViewLogRepository(deps.pool);
+  await app.register(logRoutes, { prefix: '/api/admin/logs', logsFor: deps.logsFor ?? (() => logs) });
   await app.register(flagRoutes, {
     prefix: '/api/admin/feature-flags',
     flags,

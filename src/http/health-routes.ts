@@ -45,13 +45,11 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
       try {
         await pool.query('select 1');
       } catch (raw) {
-        return reply
-          .status(503)
-          .send({
-            status: 'unhealthy',
-            database: `unreachable: ${(raw as Error).message}`,
-            pool: poolStats(pool),
-          });
+        return reply.status(503).send({
+          status: 'unhealthy',
+          database: `unreachable: ${(raw as Error).message}`,
+          pool: poolStats(pool),
+        });
       }
       return {
         status: 'healthy',

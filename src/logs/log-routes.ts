@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { type LogQueryParams, parseLogQuery } from './log-query.js';
 import type { LogRepository } from './log-repository.js';
 import {
@@ -10,7 +10,8 @@ import {
 } from './log-schemas.js';
 
 export interface LogRoutesOptions {
-  logs: LogRepository;
+  /** The repository that serves this request: a fixed one, or the rollout switch's choice for this caller. */
+  logsFor: (request: FastifyRequest) => LogRepository;
   /** The clock statistics and cleanup measure their windows from (tests pin it). */
   now?: () => Date;
 }
@@ -20,7 +21,7 @@ const tags = ['Administration - Logging'];
 /** `/api/admin/logs`: admin only (the auth plugin enforces config.role, and requires admin under /api/admin). */
 export const logRoutes: FastifyPluginAsync<LogRoutesOptions> = async (
   app,
-  { logs, now = () => new Date() },
+  { logsFor, now = () => new Date() },
 ) => {
   app.get(
     '/',
@@ -35,7 +36,7 @@ export const logRoutes: FastifyPluginAsync<LogRoutesOptions> = async (
     },
     async (request) => {
       const query = parseLogQuery(request.query as LogQueryParams);
-      const page = await logs.query(query);
+      const page = await logsFor(request).query(query);
       return {
         logs: page.logs,
         pagination: {
@@ -62,7 +63,7 @@ export const logRoutes: FastifyPluginAsync<LogRoutesOptions> = async (
     },
     async (request) => {
       const { hours } = request.query as { hours: number };
-      return logs.statistics(hours, now());
+      return logsFor(request).statistics(hours, now());
     },
   );
 
@@ -79,7 +80,7 @@ export const logRoutes: FastifyPluginAsync<LogRoutesOptions> = async (
     },
     async (request) => {
       const { days } = request.query as { days: number };
-      const result = await logs.cleanup(days, now());
+      const result = await logsFor(request).cleanup(days, now());
       return {
         success: true,
         logs_deleted: result.logs_deleted,

@@ -6,8 +6,8 @@ import { buildApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import { applyViews } from '../../src/views/apply.js';
 import { VIEWS } from '../../src/views/defs/index.js';
-import type { ViewDef } from '../../src/views/view-def.js';
 import { createRefresher } from '../../src/views/refresher.js';
+import type { ViewDef } from '../../src/views/view-def.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import {
   buildCachedApp,
@@ -218,7 +218,12 @@ describe('views apply', () => {
     await sleep(PROPAGATION_BOUND_MS);
     expect(flushes()).toBe(seen);
 
-    const extra: ViewDef = { name: 'kgdb_test_extra', kind: 'view', sql: 'select 1::int as one', dependsOn: [] };
+    const extra: ViewDef = {
+      name: 'kgdb_test_extra',
+      kind: 'view',
+      sql: 'select 1::int as one',
+      dependsOn: [],
+    };
     const changed = await applyViews(db.pool, [...VIEWS, extra]);
     expect(changed.created).toContain('kgdb_test_extra');
     await waitFor('the apply flush', () => flushes() > seen);

@@ -79,6 +79,6 @@ describe('types (STYLE rule 24)', () => {
     expectTypeOf(createLegacyGeneRepository).parameter(0).toEqualTypeOf<Queryable>();
     expectTypeOf(createLegacyGeneRepository).returns.toEqualTypeOf<GeneRepository>();
     expectTypeOf(createViewGeneRepository).returns.toEqualTypeOf<GeneRepository>();
-    expectTypeOf<GeneRoutesOptions>().toEqualTypeOf<{ genes: GeneRepository }>();
+    expectTypeOf<GeneRoutesOptions['genesFor']>().returns.toEqualTypeOf<GeneRepository>();
   });
 });
