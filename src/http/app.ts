@@ -1,5 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { type AuthDeps, createAuthDeps } from '../auth/auth-deps.js';
 import { type CacheRoutesOptions, cacheRoutes } from '../cache/cache-routes.js';
@@ -25,7 +27,8 @@ import {
   type StatisticsRepository,
 } from '../statistics/statistics-repository.js';
 import { statisticsRoutes } from '../statistics/statistics-routes.js';
-import { authPlugin } from './auth-plugin.js';
+import { APP_VERSION } from '../version.js';
+import { authPlugin, OPENAPI_SECURITY_SCHEMES } from './auth-plugin.js';
 import { authRoutes } from './auth-routes.js';
 import { renderError, renderNotFound } from './errors.js';
 import { healthRoutes } from './health-routes.js';
@@ -76,6 +79,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler(renderNotFound);
   const auth = deps.auth ?? createAuthDeps(deps.pool, { jwtSecret: randomBytes(32).toString('base64url') });
   await app.register(formbody);
+  // Collects every route schema registered after it into one OpenAPI 3 document (GET /openapi.json).
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'kgdb',
+        version: APP_VERSION,
+        description:
+          'Kidney-disease gene evidence database (upstream kidney-genetics-db API v0.4.0 compatible)',
+      },
+      components: { securitySchemes: OPENAPI_SECURITY_SCHEMES },
+    },
+  });
   // Before every route plugin: its onRoute hook gives routes under /api/admin role 'admin' and lists them
   // all in app.routeAccess. Protect a route anywhere with `config: { role: 'admin' | 'curator' | 'viewer' }`.
   await app.register(authPlugin, auth);
@@ -129,5 +145,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     snapshot: deps.flagSnapshot,
   });
   if (deps.cache) await app.register(cacheRoutes, { prefix: '/api/admin/cache', ...deps.cache });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(swaggerUi, { routePrefix: '/docs' });
   return app;
 }

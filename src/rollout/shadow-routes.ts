@@ -89,9 +89,15 @@ export const shadowRoutes: FastifyPluginAsync<ShadowRoutesOptions> = async (app,
       const q = request.query;
       if (q.experiment !== undefined && !experiments.get(q.experiment))
         experiments.getOrThrow(q.experiment, 'experiment');
+      if (q.hours !== undefined && q.window_seconds !== undefined) {
+        throw new KgdbError('INVALID_PARAMETER', {
+          parameter: 'hours',
+          detail: 'Give the window as hours or as window_seconds, not both',
+        });
+      }
       await flush();
       const to = new Date();
-      const from = new Date(to.getTime() - (q.window_seconds ?? 3600) * 1000);
+      const from = new Date(to.getTime() - (q.window_seconds ?? (q.hours ?? 1) * 3600) * 1000);
       const totals = await readExperimentTotals(db, from, q.experiment ? [q.experiment] : undefined);
       const names = q.experiment
         ? [q.experiment]

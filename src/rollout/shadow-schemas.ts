@@ -17,8 +17,14 @@ export const ResultsQuerySchema = Type.Object(
       Type.Integer({
         minimum: 10,
         maximum: 30 * 86_400,
-        default: 3600,
-        description: 'Count outcomes this far back (default 1 h)',
+        description: 'Count outcomes this far back (default 1 h); not together with hours',
+      }),
+    ),
+    hours: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 720,
+        description: "Upstream's name for the window, in hours; not together with window_seconds",
       }),
     ),
     samples: Type.Optional(
