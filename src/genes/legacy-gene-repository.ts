@@ -1,17 +1,8 @@
 import type { Queryable } from '../db/pool.js';
 import { factsWithPage, GENE_LIST_COLUMNS, numberedPage, whereClause } from './gene-list-sql.js';
-import type { GeneDetail, GeneEvidence, GeneListQuery, GenePage, GeneRepository } from './gene-repository.js';
-import {
-  evidenceColumns,
-  type ListRow,
-  type RawEvidenceRow,
-  type RawGeneRow,
-  sortedScores,
-  splitListRows,
-  TARGET_GENE_SQL,
-  toEvidenceRow,
-  toGeneRow,
-} from './gene-rows.js';
+import type { GeneListQuery, GeneRepository } from './gene-repository.js';
+import { evidenceColumns } from './gene-rows.js';
+import { createSqlGeneRepository } from './sql-gene-repository.js';
 
 /**
  * The "before" code: every request recomputes the DESIGN §4 scoring chain inline from gene_evidence (source
@@ -166,49 +157,18 @@ ${factsWithPage(facts, page)}`;
 }
 
 export function createLegacyGeneRepository(db: Queryable): GeneRepository {
-  async function target(symbol: string): Promise<{ id: number; approved_symbol: string } | undefined> {
-    const { rows } = await db.query<{ id: number; approved_symbol: string }>(TARGET_GENE_SQL, [symbol]);
-    return rows[0];
-  }
-
-  return {
-    async list(query: GeneListQuery): Promise<GenePage> {
-      const { text, values } = listSql(query);
-      const { rows } = await db.query<ListRow>(text, values);
-      return splitListRows(rows);
-    },
-
-    async findBySymbol(symbol: string): Promise<GeneDetail | undefined> {
-      const gene = await target(symbol);
-      if (!gene) return undefined;
-      const { rows } = await db.query<RawGeneRow & { source_scores: Record<string, number> | null }>(
-        `with ${SCORE_CTES},${GENE_LIST_CTE}
+  return createSqlGeneRepository(db, {
+    list: listSql,
+    detail: `with ${SCORE_CTES},${GENE_LIST_CTE}
 select ${GENE_LIST_COLUMNS},
        (select s.source_scores from scored s where s.gene_id = gene_list.gene_id) as source_scores
   from gene_list
  where gene_id = $1::bigint`,
-        [gene.id],
-      );
-      const row = rows[0];
-      if (!row) return undefined;
-      // Upstream's score_breakdown: per source, the normalized score rounded to 4 (one evidence row per source).
-      const scores = sortedScores(row.source_scores);
-      return { ...toGeneRow(row), score_breakdown: scores, source_scores: { ...scores } };
-    },
-
-    async evidence(symbol: string): Promise<GeneEvidence | undefined> {
-      const gene = await target(symbol);
-      if (!gene) return undefined;
-      const { rows } = await db.query<RawEvidenceRow>(
-        `with ${SCORE_CTES}
+    evidence: `with ${SCORE_CTES}
 select ${evidenceColumns('coalesce(round(n.normalized_score::numeric, 4)::float8, 0)')}
   from gene_evidence ge
   left join normalized n on n.evidence_id = ge.id
  where ge.gene_id = $1::bigint
  order by ge.source_name collate "C", ge.id`,
-        [gene.id],
-      );
-      return { gene_id: gene.id, gene_symbol: gene.approved_symbol, evidence: rows.map(toEvidenceRow) };
-    },
-  };
+  });
 }

@@ -7,18 +7,9 @@ import {
   numberedPage,
   whereClause,
 } from './gene-list-sql.js';
-import type { GeneDetail, GeneEvidence, GeneListQuery, GenePage, GeneRepository } from './gene-repository.js';
-import {
-  evidenceColumns,
-  type ListRow,
-  type RawEvidenceRow,
-  type RawGeneRow,
-  sortedScores,
-  splitListRows,
-  TARGET_GENE_SQL,
-  toEvidenceRow,
-  toGeneRow,
-} from './gene-rows.js';
+import type { GeneListQuery, GeneRepository } from './gene-repository.js';
+import { evidenceColumns } from './gene-rows.js';
+import { createSqlGeneRepository } from './sql-gene-repository.js';
 
 /**
  * Reads the declared views: the page from gene_list_detailed (for `evidence_score > 0` the planner drops its
@@ -60,49 +51,18 @@ ${factsWithPage(facts('(select count(*) from matched)'), page)}`;
 }
 
 export function createViewGeneRepository(db: Queryable): GeneRepository {
-  async function target(symbol: string): Promise<{ id: number; approved_symbol: string } | undefined> {
-    const { rows } = await db.query<{ id: number; approved_symbol: string }>(TARGET_GENE_SQL, [symbol]);
-    return rows[0];
-  }
-
-  return {
-    async list(query: GeneListQuery): Promise<GenePage> {
-      const { text, values } = viewListSql(query);
-      const { rows } = await db.query<ListRow>(text, values);
-      return splitListRows(rows);
-    },
-
-    async findBySymbol(symbol: string): Promise<GeneDetail | undefined> {
-      const gene = await target(symbol);
-      if (!gene) return undefined;
-      const { rows } = await db.query<RawGeneRow & { source_scores: Record<string, number> | null }>(
-        `select ${GENE_LIST_COLUMNS},
+  return createSqlGeneRepository(db, {
+    list: viewListSql,
+    detail: `select ${GENE_LIST_COLUMNS},
        (select gs.source_scores from gene_scores gs where gs.gene_id = d.gene_id) as source_scores
   from gene_list_detailed d
  where d.gene_id = $1::bigint`,
-        [gene.id],
-      );
-      const row = rows[0];
-      if (!row) return undefined;
-      // One evidence row per (gene, source): each source's normalized score is its source score.
-      const scores = sortedScores(row.source_scores);
-      return { ...toGeneRow(row), score_breakdown: scores, source_scores: { ...scores } };
-    },
-
-    async evidence(symbol: string): Promise<GeneEvidence | undefined> {
-      const gene = await target(symbol);
-      if (!gene) return undefined;
-      // source_scores holds each scored row's normalized score rounded to 4, so no window over the whole
-      // chain runs here (evidence_summary_view would compute percent_rank over every row of the source).
-      const { rows } = await db.query<RawEvidenceRow>(
-        `select ${evidenceColumns('coalesce((gs.source_scores ->> ge.source_name)::float8, 0)')}
+    // source_scores holds each scored row's normalized score rounded to 4, so no window over the whole chain
+    // runs here (evidence_summary_view would compute percent_rank over every row of the source).
+    evidence: `select ${evidenceColumns('coalesce((gs.source_scores ->> ge.source_name)::float8, 0)')}
   from gene_evidence ge
   left join gene_scores gs on gs.gene_id = ge.gene_id
  where ge.gene_id = $1::bigint
  order by ge.source_name collate "C", ge.id`,
-        [gene.id],
-      );
-      return { gene_id: gene.id, gene_symbol: gene.approved_symbol, evidence: rows.map(toEvidenceRow) };
-    },
-  };
+  });
 }
