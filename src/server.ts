@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import { DEFAULT_DEMO, seedDemo } from './data/demo/seed-demo.js';
 import { type Database, openDatabase } from './db/database.js';
 import { migrate } from './db/migrate.js';
+import { KgdbError } from './errors.js';
 import { createLegacyGeneRepository } from './genes/legacy-gene-repository.js';
 import { createViewGeneRepository } from './genes/view-gene-repository.js';
 import { buildApp } from './http/app.js';
@@ -63,7 +64,13 @@ export async function startServer(
       );
       if (rows[0]?.empty) {
         logger.info(DEFAULT_DEMO, 'empty database: loading the demo dataset');
-        await seedDemo(db.pool, DEFAULT_DEMO, progress);
+        try {
+          await seedDemo(db.pool, DEFAULT_DEMO, progress);
+        } catch (raw) {
+          // Two instances started on one empty database: the other one seeded while we waited for its lock.
+          if (!(raw instanceof KgdbError && raw.code === 'CONFLICT')) throw raw;
+          logger.info('another instance loaded the demo dataset');
+        }
         // Scores before the first request, rather than after the refresher's debounce.
         await refresher.refresh(undefined, { force: true, progress });
       }

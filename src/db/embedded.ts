@@ -67,7 +67,7 @@ function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresType> {
 }
 
 /** A zombie (killed, not yet reaped by its parent) still answers kill(pid, 0) but is dead for our purposes. */
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (raw) {

@@ -22,9 +22,11 @@ async function adminQuery(sql: string): Promise<void> {
 }
 
 /** A fresh database cloned from the migrated template: cheap (a file copy) and isolated per test file. */
-export async function createTestDatabase(poolSize = 5): Promise<TestDatabase> {
+export async function createTestDatabase(
+  poolSize = 5,
+  template = inject('templateDatabase'),
+): Promise<TestDatabase> {
   const name = `kgdb_t_${randomBytes(6).toString('hex')}`;
-  const template = inject('templateDatabase');
   await adminQuery(`create database ${pg.escapeIdentifier(name)} template ${pg.escapeIdentifier(template)}`);
   const u = new URL(inject('adminUrl'));
   u.pathname = `/${name}`;
