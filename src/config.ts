@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { DEFAULT_GUARD_THRESHOLDS } from './rollout/guard.js';
+import { DEFAULT_GUARD_OPTIONS } from './rollout/guard-loop.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -17,6 +19,15 @@ export interface Config {
   poolSize: number;
   /** Load the default demo dataset when the database has no genes at start. */
   seedDemoOnEmpty: boolean;
+  /** When the rollout guard rolls use_database_views back (DESIGN §6); defaults are the issue's numbers. */
+  guard: {
+    maxErrorRate: number;
+    maxP99Ms: number;
+    maxMismatchRate: number;
+    minSamples: number;
+    intervalMs: number;
+    lookbackMs: number;
+  };
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -48,6 +59,12 @@ export const ENV_DOCS = {
   JWT_SECRET:
     'signing secret for access tokens (≥ 32 chars); unset = generated once and kept in the database, shared by all instances',
   KGDB_POOL_SIZE: `PostgreSQL connections per process, 1..500 (${DEFAULTS.poolSize})`,
+  KGDB_GUARD_MAX_ERROR_RATE: `rollout guard: roll back above this error rate, 0..1 (${DEFAULT_GUARD_THRESHOLDS.maxErrorRate})`,
+  KGDB_GUARD_MAX_P99_MS: `rollout guard: roll back above this p99 in ms, 1..60000 (${DEFAULT_GUARD_THRESHOLDS.maxP99Ms})`,
+  KGDB_GUARD_MAX_MISMATCH_RATE: `rollout guard: roll back above this shadow mismatch rate, 0..1 (${DEFAULT_GUARD_THRESHOLDS.maxMismatchRate})`,
+  KGDB_GUARD_MIN_SAMPLES: `rollout guard: fewer requests in the window = hold, 1..1000000 (${DEFAULT_GUARD_THRESHOLDS.minSamples})`,
+  KGDB_GUARD_INTERVAL_S: `rollout guard: seconds between evaluations, 1..3600 (${DEFAULT_GUARD_OPTIONS.intervalMs / 1000})`,
+  KGDB_GUARD_WINDOW_S: `rollout guard: seconds of all instances' samples it evaluates, 10..3600 (${DEFAULT_GUARD_OPTIONS.lookbackMs / 1000})`,
   KGDB_SEED_DEMO: `true|false: load the demo dataset into an empty database at start (${DEFAULTS.seedDemoOnEmpty})`,
 } as const;
 
@@ -85,6 +102,15 @@ function urlWithScheme(schemes: string[]): Parser<string> {
   };
 }
 
+function numberIn(min: number, max: number): Parser<number> {
+  return (raw) => {
+    const n = Number(raw);
+    return /^\d+(\.\d+)?$/.test(raw) && n >= min && n <= max
+      ? ok(n)
+      : bad(`expected a number ${min}..${max}, got '${raw}'`);
+  };
+}
+
 const bool: Parser<boolean> = (raw) =>
   raw === 'true' || raw === '1'
     ? ok(true)
@@ -116,6 +142,20 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     jwtSecret: read('JWT_SECRET', nonEmpty, undefined),
     poolSize: read('KGDB_POOL_SIZE', intIn(1, 500), DEFAULTS.poolSize),
     seedDemoOnEmpty: read('KGDB_SEED_DEMO', bool, DEFAULTS.seedDemoOnEmpty),
+    guard: {
+      maxErrorRate: read('KGDB_GUARD_MAX_ERROR_RATE', numberIn(0, 1), DEFAULT_GUARD_THRESHOLDS.maxErrorRate),
+      maxP99Ms: read('KGDB_GUARD_MAX_P99_MS', numberIn(1, 60_000), DEFAULT_GUARD_THRESHOLDS.maxP99Ms),
+      maxMismatchRate: read(
+        'KGDB_GUARD_MAX_MISMATCH_RATE',
+        numberIn(0, 1),
+        DEFAULT_GUARD_THRESHOLDS.maxMismatchRate,
+      ),
+      minSamples: read('KGDB_GUARD_MIN_SAMPLES', intIn(1, 1_000_000), DEFAULT_GUARD_THRESHOLDS.minSamples),
+      intervalMs:
+        read('KGDB_GUARD_INTERVAL_S', intIn(1, 3600), DEFAULT_GUARD_OPTIONS.intervalMs / 1000) * 1000,
+      lookbackMs:
+        read('KGDB_GUARD_WINDOW_S', intIn(10, 3600), DEFAULT_GUARD_OPTIONS.lookbackMs / 1000) * 1000,
+    },
   };
   if (config.jwtSecret !== undefined && config.jwtSecret.length < 32) {
     problems.push('JWT_SECRET: expected at least 32 characters');

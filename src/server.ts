@@ -115,6 +115,16 @@ export async function startServer(
       instanceId: rollout.instanceId,
       beforeEvaluate: rollout.writer.flush,
       onRollback: (flagKey) => metrics.rolloutAborted(flagKey),
+      options: {
+        intervalMs: config.guard.intervalMs,
+        lookbackMs: config.guard.lookbackMs,
+        thresholds: {
+          maxErrorRate: config.guard.maxErrorRate,
+          maxP99Ms: config.guard.maxP99Ms,
+          maxMismatchRate: config.guard.maxMismatchRate,
+          minSamples: config.guard.minSamples,
+        },
+      },
       logger,
     });
     const app = await buildApp({

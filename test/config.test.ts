@@ -12,6 +12,14 @@ describe('loadConfig', () => {
       logLevel: 'info',
       poolSize: 10,
       seedDemoOnEmpty: true,
+      guard: {
+        maxErrorRate: 0.01,
+        maxP99Ms: 200,
+        maxMismatchRate: 0.05,
+        minSamples: 100,
+        intervalMs: 10_000,
+        lookbackMs: 60_000,
+      },
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -28,6 +36,12 @@ describe('loadConfig', () => {
         JWT_SECRET: 'x'.repeat(32),
         KGDB_POOL_SIZE: '25',
         KGDB_SEED_DEMO: 'false',
+        KGDB_GUARD_MAX_ERROR_RATE: '0.02',
+        KGDB_GUARD_MAX_P99_MS: '500',
+        KGDB_GUARD_MAX_MISMATCH_RATE: '0.1',
+        KGDB_GUARD_MIN_SAMPLES: '20',
+        KGDB_GUARD_INTERVAL_S: '5',
+        KGDB_GUARD_WINDOW_S: '30',
       },
       '/srv',
     );
@@ -41,13 +55,27 @@ describe('loadConfig', () => {
       jwtSecret: 'x'.repeat(32),
       poolSize: 25,
       seedDemoOnEmpty: false,
+      guard: {
+        maxErrorRate: 0.02,
+        maxP99Ms: 500,
+        maxMismatchRate: 0.1,
+        minSamples: 20,
+        intervalMs: 5000,
+        lookbackMs: 30000,
+      },
     });
   });
 
   it('collects every problem into one error', () => {
     let error: unknown;
     try {
-      loadConfig({ PORT: 'abc', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x', KGDB_POOL_SIZE: '0' });
+      loadConfig({
+        PORT: 'abc',
+        LOG_LEVEL: 'loud',
+        DATABASE_URL: 'mysql://x',
+        KGDB_POOL_SIZE: '0',
+        KGDB_GUARD_MAX_ERROR_RATE: '2',
+      });
     } catch (raw) {
       error = raw;
     }
@@ -57,7 +85,8 @@ describe('loadConfig', () => {
       - DATABASE_URL: expected a postgres or postgresql URL, got scheme 'mysql'
       - PORT: expected a whole number 1..65535, got 'abc'
       - LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got 'loud'
-      - KGDB_POOL_SIZE: expected a whole number 1..500, got '0'"
+      - KGDB_POOL_SIZE: expected a whole number 1..500, got '0'
+      - KGDB_GUARD_MAX_ERROR_RATE: expected a number 0..1, got '2'"
     `);
   });
 });
