@@ -1,7 +1,9 @@
 import pg from 'pg';
-import type { Queryable } from '../../src/db/pool.js';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import type { Pool, Queryable } from '../../src/db/pool.js';
 import { VIEWS } from '../../src/views/defs/index.js';
 import type { IndexDef, ViewDef } from '../../src/views/view-def.js';
+import { createTestDatabase, type TestDatabase } from './db.js';
 
 const ident = (name: string): string => pg.escapeIdentifier(name);
 
@@ -94,4 +96,30 @@ export async function insertGenes(
   const ids = new Map<string, number>();
   for (const fixture of fixtures) ids.set(fixture.symbol, await insertGene(db, fixture));
   return ids;
+}
+
+/**
+ * One database for the test file (the views come with the template), emptied before every test; `pool` is
+ * read inside tests and hooks only.
+ */
+export function useEmptyDatabase(): { readonly pool: Pool } {
+  let database: TestDatabase | undefined;
+  const current = (): TestDatabase => {
+    if (!database) throw new Error('useEmptyDatabase: the database exists only inside tests and hooks');
+    return database;
+  };
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+  beforeEach(async () => {
+    await resetData(current().pool);
+  });
+  return {
+    get pool() {
+      return current().pool;
+    },
+  };
 }

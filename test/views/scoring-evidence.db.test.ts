@@ -1,21 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { createViews, insertGene, insertGenes, resetData } from '../helpers/views.js';
+import { describe, expect, it } from 'vitest';
+import { insertGene, insertGenes, useEmptyDatabase } from '../helpers/views.js';
 
 // DESIGN §4.1–4.6: the per-evidence-row views, on hand-built datasets.
 
-let db: TestDatabase;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  await createViews(db.pool);
-});
-afterAll(async () => {
-  await db.drop();
-});
-beforeEach(async () => {
-  await resetData(db.pool);
-});
+const db = useEmptyDatabase();
 
 /** symbol → value of `column` in `view` for the gene's row of `source`. */
 async function bySymbol(view: string, column: string, source?: string): Promise<Record<string, number>> {

@@ -1,21 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { createViews, insertGenes, refreshMaterializedViews, resetData } from '../helpers/views.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { insertGenes, refreshMaterializedViews, useEmptyDatabase } from '../helpers/views.js';
 
 // DESIGN §4.8: gene_list_detailed, and the plans the list API depends on.
 
-let db: TestDatabase;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  await createViews(db.pool);
-});
-afterAll(async () => {
-  await db.drop();
-});
-beforeEach(async () => {
-  await resetData(db.pool);
-});
+const db = useEmptyDatabase();
 
 /** DESIGN §4.8 written literally: every gene LEFT JOIN gene_scores. */
 const LITERAL_LEFT_JOIN = `

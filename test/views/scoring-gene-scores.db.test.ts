@@ -1,28 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { describe, expect, it } from 'vitest';
 import {
-  createViews,
   type GeneFixture,
   insertGene,
   insertGenes,
   refreshMaterializedViews,
-  resetData,
+  useEmptyDatabase,
 } from '../helpers/views.js';
 
 // DESIGN §4.7: gene_scores (materialized), and the one-row gene_list_stats built on it.
 
-let db: TestDatabase;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  await createViews(db.pool);
-});
-afterAll(async () => {
-  await db.drop();
-});
-beforeEach(async () => {
-  await resetData(db.pool);
-});
+const db = useEmptyDatabase();
 
 interface ScoreRow {
   approved_symbol: string;

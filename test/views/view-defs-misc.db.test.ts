@@ -1,22 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { withTransaction } from '../../src/db/pool.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { createViews, insertGenes, refreshMaterializedViews, resetData } from '../helpers/views.js';
+import { insertGenes, refreshMaterializedViews, useEmptyDatabase } from '../helpers/views.js';
 
 // DESIGN §4.9–4.11: admin_logs_filtered, genes_current, source_overlap_statistics.
 
-let db: TestDatabase;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  await createViews(db.pool);
-});
-afterAll(async () => {
-  await db.drop();
-});
-beforeEach(async () => {
-  await resetData(db.pool);
-});
+const db = useEmptyDatabase();
 
 describe('DESIGN §4.9 admin_logs_filtered', () => {
   it('DESIGN §4.9: API logs only, with user_email, action, endpoint, status_category, UTC log_date and log_hour', async () => {
