@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool.js';
+import { CLASSIFICATION_WEIGHT_SQL, SOURCE_COUNT_SQL } from '../views/defs/evidence-sql.js';
 import { factsWithPage, GENE_LIST_COLUMNS, numberedPage, whereClause } from './gene-list-sql.js';
 import type { GeneListQuery, GeneRepository } from './gene-repository.js';
 import { evidenceColumns } from './gene-rows.js';
@@ -13,44 +14,16 @@ import { createSqlGeneRepository } from './sql-gene-repository.js';
  * names) and divides in the same order as gene_scores.
  */
 
-/** len(key): length of evidence_data -> key when it is an array; missing, null or another type → 0. */
-const len = (key: string): string =>
-  `case when jsonb_typeof(ge.evidence_data -> '${key}') = 'array'
-             then jsonb_array_length(ge.evidence_data -> '${key}') else 0 end`;
-/** num(key): a whole-number count (JSON number or digit string, ≤ 18 digits), else NULL so the fallback applies. */
-const num = (key: string): string =>
-  `case when (ge.evidence_data ->> '${key}') ~ '^[0-9]{1,18}(\\.0+)?$'
-             then (ge.evidence_data ->> '${key}')::numeric::bigint end`;
-
 /** The chain as CTEs: `normalized` (one row per scored evidence row) and `scored` (one row per scored gene). */
 const SCORE_CTES = `
 counts as (
   select ge.id as evidence_id, ge.gene_id, ge.source_name,
-         (case ge.source_name
-            when 'PanelApp' then ${len('panels')}
-            when 'HPO' then ${len('hpo_terms')} + ${len('diseases')}
-            when 'PubTator' then coalesce(${num('publication_count')}, ${len('pmids')})
-            when 'DiagnosticPanels' then coalesce(${num('panel_count')}, ${len('panels')})
-            when 'GenCC' then ${len('classifications')}
-            when 'ClinGen' then 1
-            when 'Literature' then coalesce(${num('publication_count')}, ${len('publications')})
-            else 0
-          end)::bigint as source_count
+         ${SOURCE_COUNT_SQL} as source_count
     from gene_evidence ge
 ),
 weights as (
   select ge.id as evidence_id, ge.gene_id, ge.source_name,
-         coalesce(
-           (select max(case lower(c.value #>> '{}')
-                         when 'definitive' then 1.0 when 'strong' then 0.8 when 'moderate' then 0.6
-                         when 'supportive' then 0.5 when 'limited' then 0.4
-                         when 'disputed' then 0.2 when 'disputed evidence' then 0.2
-                         else 0.0
-                       end)
-              from jsonb_array_elements(
-                     case when jsonb_typeof(ge.evidence_data -> 'classifications') = 'array'
-                          then ge.evidence_data -> 'classifications' else '[]'::jsonb end) as c(value)),
-           0.0)::float8 as weight
+         ${CLASSIFICATION_WEIGHT_SQL} as weight
     from gene_evidence ge
    where ge.source_name in ('GenCC', 'ClinGen')
 ),
