@@ -42,6 +42,20 @@ export interface NewFlag extends FlagPatch {
 const FLAG_COLUMNS = `f.key, f.description, f.enabled, f.strategy, f.percentage::float8 as percentage,
   f.steps::float8[] as steps, f.step, f.salt, f.auto_promote, f.bake_seconds, f.updated_at, f.updated_by, f.version`;
 
+/** A flag's settable state as query values, in the column order the insert and the update both use ($2..$9). */
+function stateValues(next: ReturnType<typeof nextFlagState>): unknown[] {
+  return [
+    next.enabled,
+    next.strategy,
+    next.percentage,
+    next.steps,
+    next.step,
+    next.auto_promote,
+    next.bake_seconds,
+    next.description,
+  ];
+}
+
 const EVENT_COLUMNS = 'e.id, e.flag_key, e.at, e.actor, e.action, e.old, e.new, e.reason, e.measured';
 
 export const FLAG_KEY_PATTERN = /^[a-z][a-z0-9_.-]{0,99}$/;
@@ -113,17 +127,7 @@ export function createFlagStore(pool: Pool): FlagStore {
                 auto_promote = $7, bake_seconds = $8, description = $9
           where f.key = $1
       returning ${FLAG_COLUMNS}`,
-        [
-          key,
-          next.enabled,
-          next.strategy,
-          next.percentage,
-          next.steps,
-          next.step,
-          next.auto_promote,
-          next.bake_seconds,
-          next.description,
-        ],
+        [key, ...stateValues(next)],
       );
       const flag = updated.rows[0] as Flag;
       const event = await eventOfThisTransaction(client);
@@ -183,18 +187,7 @@ export function createFlagStore(pool: Pool): FlagStore {
           `insert into feature_flags as f (key, enabled, strategy, percentage, steps, step, auto_promote, bake_seconds, description, salt)
            values ($1, $2, $3, $4, $5::numeric[], $6, $7, $8, $9, $10)
            returning ${FLAG_COLUMNS}`,
-          [
-            input.key,
-            next.enabled,
-            next.strategy,
-            next.percentage,
-            next.steps,
-            next.step,
-            next.auto_promote,
-            next.bake_seconds,
-            next.description,
-            input.salt ?? '',
-          ],
+          [input.key, ...stateValues(next), input.salt ?? ''],
         );
         return { flag: rows[0] as Flag, changed: true, event: await eventOfThisTransaction(client) };
       });

@@ -38,6 +38,18 @@ const timestamps = {
   created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
   updated_at: expect.any(String),
 };
+/** PKD2 as the list shows it (the detail adds its score breakdown). */
+const PKD2_LIST_ATTRIBUTES = {
+  hgnc_id: 'HGNC:9009',
+  approved_symbol: 'PKD2',
+  aliases: [],
+  ...timestamps,
+  evidence_count: 2,
+  evidence_score: PKD2_PERCENT,
+  evidence_tier: 'established_support',
+  evidence_group: 'well_supported',
+  sources: ['ClinGen', 'GenCC'],
+};
 
 describe.each(['legacy', 'views'])('%s repository', (name) => {
   const get = async (url: string) => {
@@ -69,17 +81,7 @@ describe.each(['legacy', 'views'])('%s repository', (name) => {
         {
           type: 'genes',
           id: id('PKD2'),
-          attributes: {
-            hgnc_id: 'HGNC:9009',
-            approved_symbol: 'PKD2',
-            aliases: [],
-            ...timestamps,
-            evidence_count: 2,
-            evidence_score: PKD2_PERCENT,
-            evidence_tier: 'established_support',
-            evidence_group: 'well_supported',
-            sources: ['ClinGen', 'GenCC'],
-          },
+          attributes: PKD2_LIST_ATTRIBUTES,
         },
         {
           type: 'genes',
@@ -227,15 +229,7 @@ describe.each(['legacy', 'views'])('%s repository', (name) => {
         type: 'genes',
         id: id('PKD2'),
         attributes: {
-          hgnc_id: 'HGNC:9009',
-          approved_symbol: 'PKD2',
-          aliases: [],
-          ...timestamps,
-          evidence_count: 2,
-          evidence_score: PKD2_PERCENT,
-          evidence_tier: 'established_support',
-          evidence_group: 'well_supported',
-          sources: ['ClinGen', 'GenCC'],
+          ...PKD2_LIST_ATTRIBUTES,
           score_breakdown: { ClinGen: 1, GenCC: 0.8 },
           source_scores: { ClinGen: 1, GenCC: 0.8 },
         },
