@@ -1,20 +1,31 @@
 import type { FastifyInstance } from 'fastify';
+import { type Pool, withClient } from '../src/db/pool.js';
 import { toGeneListQuery } from '../src/genes/gene-list-query.js';
 import type { GeneListQuery, GeneRepository } from '../src/genes/gene-repository.js';
 import type { GeneListQuerystring } from '../src/genes/gene-schemas.js';
 import { type Progress, silentProgress } from '../src/progress.js';
+import { type Statement, type StatementRecorder, timeDirect } from './direct-sql.js';
 
 /**
  * Glossary
- * - arm: one way of answering (legacy = scores computed inline per request, views = declared views).
+ * - arm: one way of answering (legacy = upstream's hand-written SQL ported, views = the declared views; both
+ *   uncached, except the legacy list's facts, which upstream cached too).
  * - case: one request, sent to both arms: through the HTTP route (app.inject, so parsing, SQL and JSON
  *   serialization all count) or, for pages the route does not allow (1000 rows), to the repository directly.
  * - sample: the wall time of one request on one arm, timed after the arm's warm-up calls.
+ * - direct: the statements one legacy request sent, run again straight through pg on one connection; the
+ *   legacy arm's database time per request over this is its overhead over upstream's own SQL.
  */
 
 export interface BenchArm {
   app: FastifyInstance;
   genes: GeneRepository;
+}
+
+/** The legacy arm, its repository built on `recorder.db` so its statements and database time are seen. */
+export interface LegacyBenchArm extends BenchArm {
+  recorder: StatementRecorder;
+  pool: Pool;
 }
 
 export type BenchCase =
@@ -39,6 +50,12 @@ export interface CaseResult {
   views: ArmStats;
   /** legacy median / views median. */
   speedup: number;
+  /** Database time per legacy request (its statements' durations summed). */
+  legacy_db: ArmStats;
+  /** The same statements sent directly, one after another. */
+  direct: ArmStats;
+  /** legacy_db median / direct median. */
+  legacy_vs_direct: number;
   /** Both arms returned the same body (route) or value (repository) on the first call. */
   identical: boolean;
 }
@@ -135,15 +152,42 @@ async function samples(
   c: BenchCase,
   options: BenchOptions,
   progress: Progress,
+  afterEach: () => void = () => {},
 ): Promise<number[]> {
   for (let i = 0; i < options.warmup; i++) await call(arm, c);
   progress.advance(options.warmup);
+  afterEach();
   const out: number[] = [];
   for (let i = 0; i < options.iterations; i++) {
     out.push((await call(arm, c)).ms);
+    afterEach();
     progress.advance(1);
   }
   return out;
+}
+
+/** The legacy arm's samples with its database time per request and the statements of its last request. */
+async function legacySamples(arm: LegacyBenchArm, c: BenchCase, options: BenchOptions, progress: Progress) {
+  const dbMs: number[] = [];
+  let statements: Statement[] = [];
+  let warm = false;
+  const wall = await samples(arm, c, options, progress, () => {
+    const taken = arm.recorder.take();
+    if (warm) dbMs.push(taken.dbMs);
+    warm = true;
+    statements = taken.statements;
+  });
+  return { wall, dbMs, statements };
+}
+
+/** The statements of one legacy request, sent directly: warm-up runs, then the timed ones. */
+async function directSamples(pool: Pool, statements: readonly Statement[], options: BenchOptions) {
+  return withClient(pool, async (client) => {
+    for (let i = 0; i < options.warmup; i++) await timeDirect(client, statements);
+    const out: number[] = [];
+    for (let i = 0; i < options.iterations; i++) out.push(await timeDirect(client, statements));
+    return out;
+  });
 }
 
 /**
@@ -153,7 +197,7 @@ async function samples(
  * sort), and a views call right after it would measure that aftermath, not itself.
  */
 export async function runGeneBench(
-  arms: { legacy: BenchArm; views: BenchArm },
+  arms: { legacy: LegacyBenchArm; views: BenchArm },
   cases: readonly BenchCase[],
   options: BenchOptions,
   progress: Progress = silentProgress,
@@ -162,7 +206,10 @@ export async function runGeneBench(
   progress.start('benchmark', cases.length * 2 * (options.iterations + options.warmup));
   for (const c of cases) {
     const identical = (await call(arms.legacy, c)).value === (await call(arms.views, c)).value;
-    const l = armStats(await samples(arms.legacy, c, options, progress));
+    const legacy = await legacySamples(arms.legacy, c, options, progress);
+    const l = armStats(legacy.wall);
+    const db = armStats(legacy.dbMs);
+    const direct = armStats(await directSamples(arms.legacy.pool, legacy.statements, options));
     const v = armStats(await samples(arms.views, c, options, progress));
     results.push({
       name: c.name,
@@ -171,6 +218,9 @@ export async function runGeneBench(
       legacy: l,
       views: v,
       speedup: Math.round((l.median_ms / v.median_ms) * 10) / 10,
+      legacy_db: db,
+      direct,
+      legacy_vs_direct: Math.round((db.median_ms / direct.median_ms) * 100) / 100,
       identical,
     });
   }
@@ -189,6 +239,9 @@ export function formatBenchTable(report: BenchReport): string {
     'views p50 ms',
     'views p99 ms',
     'speed-up',
+    'legacy db ms',
+    'direct ms',
+    'db/direct',
     'same',
   ];
   const rows = report.cases.map((c) => [
@@ -198,6 +251,9 @@ export function formatBenchTable(report: BenchReport): string {
     fmt(c.views.median_ms),
     fmt(c.views.p99_ms),
     `${c.speedup}×`,
+    fmt(c.legacy_db.median_ms),
+    fmt(c.direct.median_ms),
+    c.legacy_vs_direct.toFixed(2),
     c.identical ? 'yes' : 'NO',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

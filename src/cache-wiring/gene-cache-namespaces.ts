@@ -6,7 +6,7 @@ export type GeneCacheNamespace = NamespaceConfig & NamespaceReads;
 const MINUTE = 60_000;
 
 /**
- * What the views path caches and the relations each namespace's SQL reads directly (FROM/JOIN of the view
+ * What the views path (and, for its list facts only, the legacy arm) caches and the relations each namespace's SQL reads directly (FROM/JOIN of the view
  * gene and statistics repositories). The cache derives from this and the view registry which base-table
  * change and which matview refresh clears what; no table → namespace map is written anywhere. Keep `reads`
  * in step with the repository SQL: a relation missing here is a change that does not clear the cache.
@@ -21,6 +21,8 @@ export const GENE_CACHE_NAMESPACES = [
   { name: 'gene_detail', ttlMs: 10 * MINUTE, reads: ['genes', 'gene_list_detailed', 'gene_scores'] },
   // Symbol → id on genes, then gene_evidence rows with scores from gene_scores.
   { name: 'gene_evidence', ttlMs: 10 * MINUTE, reads: ['genes', 'gene_evidence', 'gene_scores'] },
+  // The legacy arm's list facts (upstream cached them 300 s): genes, gene_evidence and gene_scores.
+  { name: 'legacy_gene_facts', ttlMs: 5 * MINUTE, reads: ['genes', 'gene_evidence', 'gene_scores'] },
   // Combinations and facts from gene_scores (+ a count over gene_evidence), pairs from source_overlap_statistics.
   {
     name: 'statistics',

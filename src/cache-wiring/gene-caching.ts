@@ -12,7 +12,7 @@ import { buildInvalidationMap } from '../cache/invalidation-map.js';
 import type { MemoryLimits } from '../cache/memory-layer.js';
 import { createCache } from '../cache/namespaced-cache.js';
 import type { Queryable } from '../db/pool.js';
-import type { GeneRepository } from '../genes/gene-repository.js';
+import type { GeneListFacts, GeneRepository } from '../genes/gene-repository.js';
 import type { Logger } from '../logger.js';
 import type { StatisticsRepository } from '../statistics/statistics-repository.js';
 import { VIEWS } from '../views/defs/index.js';
@@ -49,6 +49,8 @@ export interface GeneCaching {
   /** The cached repositories to serve /api/genes and /api/statistics with. */
   genes: GeneRepository;
   statistics: StatisticsRepository;
+  /** The legacy arm's list facts through `legacy_gene_facts` (its one cached read, as upstream's 300 s cache). */
+  legacyFacts: (load: () => Promise<GeneListFacts>) => Promise<GeneListFacts>;
   /** Options of cacheRoutes (prefix /api/admin/cache). */
   routes: CacheRoutesOptions;
   invalidator: CacheInvalidator;
@@ -83,6 +85,7 @@ export function createGeneCaching(options: GeneCachingOptions): GeneCaching {
     cache,
     genes,
     statistics,
+    legacyFacts: (load) => cache.get('legacy_gene_facts', 'all', load),
     invalidator,
     routes: {
       cache,

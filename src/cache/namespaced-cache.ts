@@ -1,5 +1,6 @@
 import { KgdbError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { recordCacheRead } from '../request-timing.js';
 import { NAMESPACE_PATTERN } from './cache-key.js';
 import type {
   Cache,
@@ -107,6 +108,7 @@ export function createCache(options: CacheOptions): Cache {
       if (found?.json != null) {
         const value = JSON.parse(found.json) as T;
         c.hits.shared += 1;
+        recordCacheRead(true);
         if (generation(ns.name) === started && live)
           memory.set(ns.name, key, value, found.json.length, ns.ttlMs);
         return value;
@@ -114,6 +116,7 @@ export function createCache(options: CacheOptions): Cache {
       sharedVersion = found?.version;
     }
     c.misses += 1;
+    recordCacheRead(false);
     const value = await loader();
     if (generation(ns.name) === started && live) store(ns, key, value, sharedVersion);
     return value;
@@ -124,11 +127,13 @@ export function createCache(options: CacheOptions): Cache {
     const c = countersOf(namespace);
     if (!live || bypassed.has(namespace)) {
       c.bypassed += 1;
+      recordCacheRead(false);
       return loader();
     }
     const hit = memory.get(namespace, key);
     if (hit) {
       c.hits.memory += 1;
+      recordCacheRead(true);
       return Promise.resolve(hit.value as T);
     }
     const started = generation(namespace);
@@ -137,6 +142,7 @@ export function createCache(options: CacheOptions): Cache {
     if (flight && flight.generation === started) {
       flight.joined += 1;
       c.hits.inflight += 1;
+      recordCacheRead(true);
       return flight.promise as Promise<T>;
     }
     const promise = load(ns, key, started, loader);

@@ -1,4 +1,6 @@
+import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { recordQuery } from '../request-timing.js';
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
@@ -18,7 +20,24 @@ export function createPool({ connectionString, max, applicationName = 'kgdb' }: 
   const pool = new pg.Pool({ connectionString, max, application_name: applicationName });
   // An idle client losing its server connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
+  timeQueries(pool);
   return pool;
+}
+
+/**
+ * Reports the duration of every promise-style `pool.query` (pool wait included) to the current request's
+ * timing (its Server-Timing header). Read at the call site, so the time lands on the request that asked.
+ */
+function timeQueries(pool: Pool): void {
+  const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+  pool.query = ((...args: unknown[]) => {
+    const started = performance.now();
+    const result = query(...args);
+    if (!(result instanceof Promise)) return result;
+    const report = () => recordQuery(performance.now() - started);
+    result.then(report, report);
+    return result;
+  }) as Pool['query'];
 }
 
 /** Borrow a client for the callback; always released, even when the callback throws. */

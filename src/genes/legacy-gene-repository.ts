@@ -1,147 +1,204 @@
 import type { Queryable } from '../db/pool.js';
-import { CLASSIFICATION_WEIGHT_SQL, SOURCE_COUNT_SQL } from '../views/defs/evidence-sql.js';
-import { factsWithPage, GENE_LIST_COLUMNS, numberedPage, whereClause } from './gene-list-sql.js';
-import type { GeneListQuery, GeneRepository } from './gene-repository.js';
-import { evidenceColumns } from './gene-rows.js';
-import { createSqlGeneRepository } from './sql-gene-repository.js';
+import {
+  EVIDENCE_GROUPS,
+  EVIDENCE_TIERS,
+  type EvidenceRow,
+  type GeneDetail,
+  type GeneEvidence,
+  type GeneListFacts,
+  type GeneListQuery,
+  type GenePage,
+  type GeneRepository,
+  type GeneRow,
+  type TierCounts,
+} from './gene-repository.js';
+import { LEGACY_FACTS_SQL, legacyCountSql, legacyPageSql } from './legacy-gene-sql.js';
+import { type ClinGenWeighting, legacyScoresCte } from './legacy-scoring-sql.js';
 
 /**
- * The "before" code: every request recomputes the DESIGN §4 scoring chain inline from gene_evidence (source
- * counts → classification weights → percent_rank per source → N → per-gene raw/percentage/tier/group), the
- * way upstream's hand-written SQL did, and reads no view. Kept as the control arm of the rollout and as an
- * independent implementation the view chain is checked against; it must return exactly what the view
- * repository returns, floats included, so it adds per-source scores in the same order (byte order of source
- * names) and divides in the same order as gene_scores.
+ * The control arm of every gene experiment: a port of what upstream's hand-written endpoints run
+ * (docs/legacy-arm.md). It reads the tables and the `gene_scores` matview only, with its own SQL and its own
+ * row mapping, so nothing it computes comes from code the views arm runs.
  */
 
-/** The chain as CTEs: `normalized` (one row per scored evidence row) and `scored` (one row per scored gene). */
-const SCORE_CTES = `
-counts as (
-  select ge.id as evidence_id, ge.gene_id, ge.source_name,
-         ${SOURCE_COUNT_SQL} as source_count
-    from gene_evidence ge
-),
-weights as (
-  select ge.id as evidence_id, ge.gene_id, ge.source_name,
-         ${CLASSIFICATION_WEIGHT_SQL} as weight
-    from gene_evidence ge
-   where ge.source_name in ('GenCC', 'ClinGen')
-),
-percentiles as (
-  select c.evidence_id, c.gene_id, c.source_name,
-         (percent_rank() over (partition by c.source_name order by ln(1 + c.source_count::numeric)))::float8
-           as percentile
-    from counts c
-   where c.source_count > 0
-),
-normalized as (
-  select p.evidence_id, p.gene_id, p.source_name, p.percentile as normalized_score
-    from percentiles p
-   where p.source_name not in ('GenCC', 'ClinGen')
-  union all
-  select w.evidence_id, w.gene_id, w.source_name, w.weight
-    from weights w
-),
-per_source as (
-  select n.gene_id, n.source_name, max(n.normalized_score) as source_score
-    from normalized n
-   group by n.gene_id, n.source_name
-),
-active as (
-  select count(distinct ps.source_name) as n from per_source ps
-),
-scored as (
-  select x.*,
-         (case
-            when x.source_count >= 4 and x.percentage_score >= 50 then 'comprehensive_support'
-            when x.source_count >= 3 and x.percentage_score >= 35 then 'multi_source_support'
-            when x.source_count >= 2 and x.percentage_score >= 20 then 'established_support'
-            when x.percentage_score >= 10 then 'preliminary_evidence'
-            when x.percentage_score > 0 then 'minimal_evidence'
-            else 'no_evidence'
-          end) as evidence_tier,
-         (case
-            when x.source_count >= 2 and x.percentage_score >= 20 then 'well_supported'
-            when x.percentage_score > 0 then 'emerging_evidence'
-            else 'insufficient'
-          end) as evidence_group
-    from (
-      select ps.gene_id,
-             count(*) as source_count,
-             sum(ps.source_score order by ps.source_name collate "C") / a.n * 100 as percentage_score,
-             jsonb_object_agg(ps.source_name, round(ps.source_score::numeric, 4)) as source_scores,
-             array_agg(ps.source_name order by ps.source_name collate "C") as sources
-        from per_source ps
-       cross join active a
-       group by ps.gene_id, a.n
-    ) x
-)`;
-
-/** Every gene with its scores under gene_list_detailed's column names, so the shared WHERE/ORDER BY apply. */
-const GENE_LIST_CTE = `
-gene_list as (
-  select g.id as gene_id, g.hgnc_id, g.approved_symbol as gene_symbol, g.aliases as alias_symbols,
-         g.created_at, g.updated_at,
-         s.percentage_score::float8 as evidence_score,
-         coalesce(s.source_count, 0)::bigint as evidence_count,
-         s.evidence_tier, s.evidence_group,
-         coalesce(s.sources, '{}')::text[] as sources,
-         (case s.evidence_tier
-            when 'comprehensive_support' then 1 when 'multi_source_support' then 2
-            when 'established_support' then 3 when 'preliminary_evidence' then 4
-            when 'minimal_evidence' then 5 else 999
-          end)::integer as tier_order,
-         (case s.evidence_group when 'well_supported' then 1 when 'emerging_evidence' then 2 else 999 end)::integer
-           as group_order
-    from genes g
-    left join scored s on s.gene_id = g.id
-)`;
-
-const FACTS_CTE = `
-facts as (
-  select (select count(*) from genes)::bigint as total_genes,
-         (select count(*) from scored s where s.percentage_score > 0)::bigint as nonzero_score_genes,
-         (select coalesce(max(s.source_count), 0) from scored s)::bigint as max_evidence_count,
-         (select coalesce(array_agg(src.source_name order by src.source_name collate "C"), '{}')
-            from (select distinct ge.source_name from gene_evidence ge) src)::text[] as available_sources,
-         (select jsonb_object_agg(t.evidence_group, t.tiers)
-            from (select c.evidence_group, jsonb_object_agg(c.evidence_tier, c.n) as tiers
-                    from (select s.evidence_group, s.evidence_tier, count(*) as n
-                            from scored s
-                           where s.percentage_score > 0
-                           group by s.evidence_group, s.evidence_tier) c
-                   group by c.evidence_group) t) as evidence_tiers
-)`;
-
-/**
- * One statement: the chain once, then the facts, the filtered count and the page (a top-N sort over
- * `filtered`, as upstream ran it).
- */
-function listSql(query: GeneListQuery): { text: string; values: unknown[] } {
-  const values: unknown[] = [];
-  const where = whereClause(query.filters, values);
-  const page = numberedPage('filtered', 'true', query, values);
-  const facts =
-    'select facts.*, (select count(*) from filtered)::int as total, 1::bigint as first_ord from facts';
-  const text = `with ${SCORE_CTES},${GENE_LIST_CTE},${FACTS_CTE},
-filtered as (select * from gene_list where ${where})
-${factsWithPage(facts, page)}`;
-  return { text, values };
+export interface LegacyGeneOptions {
+  /**
+   * Serves the list-wide facts from a cache (upstream keeps them 300 s). The composition root passes a
+   * namespace invalidated from the database; without it the facts are queried on every list request.
+   */
+  cachedFacts?: (load: () => Promise<GeneListFacts>) => Promise<GeneListFacts>;
+  /** Default 'strongest' (kgdb's rule); 'first' reproduces upstream's order-dependent ClinGen score. */
+  clinGen?: ClinGenWeighting;
 }
 
-export function createLegacyGeneRepository(db: Queryable): GeneRepository {
-  return createSqlGeneRepository(db, {
-    list: listSql,
-    detail: `with ${SCORE_CTES},${GENE_LIST_CTE}
-select ${GENE_LIST_COLUMNS},
-       (select s.source_scores from scored s where s.gene_id = gene_list.gene_id) as source_scores
-  from gene_list
- where gene_id = $1::bigint`,
-    evidence: `with ${SCORE_CTES}
-select ${evidenceColumns('coalesce(round(n.normalized_score::numeric, 4)::float8, 0)')}
+interface LegacyGeneRow {
+  id: string;
+  hgnc_id: string | null;
+  approved_symbol: string;
+  aliases: string[] | null;
+  created_at: Date;
+  updated_at: Date;
+  evidence_count: number;
+  evidence_score: number | null;
+  evidence_tier: string | null;
+  evidence_group: string | null;
+  sources: string[];
+}
+
+interface FactsRow {
+  total_genes: number;
+  nonzero_score_genes: number;
+  max_evidence_count: number;
+  available_sources: string[];
+  tier_counts: [string, string, number][];
+}
+
+const iso = (d: Date) => d.toISOString();
+
+function geneOf(r: LegacyGeneRow): GeneRow {
+  return {
+    id: r.id,
+    hgnc_id: r.hgnc_id,
+    approved_symbol: r.approved_symbol,
+    aliases: r.aliases ?? [],
+    created_at: iso(r.created_at),
+    updated_at: iso(r.updated_at),
+    evidence_count: r.evidence_count,
+    evidence_score: r.evidence_score,
+    evidence_tier: r.evidence_tier,
+    evidence_group: r.evidence_group,
+    sources: r.sources,
+  };
+}
+
+/** (group, tier, n) triples → upstream's meta shape: both groups, tiers strongest first, `total` last. */
+export function tierCountsOf(triples: readonly [string, string, number][]): TierCounts {
+  const counts = {} as TierCounts;
+  for (const group of EVIDENCE_GROUPS) {
+    const mine = triples.filter(([g]) => g === group);
+    const rank = (tier: string) => {
+      const i = (EVIDENCE_TIERS as readonly string[]).indexOf(tier);
+      return i === -1 ? EVIDENCE_TIERS.length : i;
+    };
+    mine.sort(([, a], [, b]) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+    const entry: Record<string, number> = {};
+    for (const [, tier, n] of mine) if (n > 0) entry[tier] = n;
+    entry.total = mine.reduce((sum, [, , n]) => sum + n, 0);
+    counts[group] = entry;
+  }
+  return counts;
+}
+
+/** Upstream's symbol lookup: case-insensitive; the lowest id wins a tie (kgdb fix: upstream took any). */
+const GENE_BY_SYMBOL = `select g.id, g.hgnc_id, g.approved_symbol, g.aliases, g.created_at, g.updated_at
+  from genes g
+ where upper(g.approved_symbol) = upper($1::text)
+ order by g.id
+ limit 1`;
+
+interface GeneByIdRow {
+  id: number;
+  hgnc_id: string | null;
+  approved_symbol: string;
+  aliases: string[] | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** The list attributes of one gene: its gene_scores row and its evidence rows (upstream's detail query). */
+const DETAIL_ATTRIBUTES = `select gs.percentage_score::float8 as evidence_score, gs.evidence_tier, gs.evidence_group,
+       gs.source_scores,
+       (select count(*)::int from gene_evidence e where e.gene_id = $1::bigint) as evidence_count,
+       (select coalesce(array_agg(distinct e.source_name order by e.source_name), '{}')
+          from gene_evidence e where e.gene_id = $1::bigint) as sources
+  from (select 1) one
+  left join gene_scores gs on gs.gene_id = $1::bigint`;
+
+interface DetailAttributesRow {
+  evidence_score: number | null;
+  evidence_tier: string | null;
+  evidence_group: string | null;
+  source_scores: Record<string, number> | null;
+  evidence_count: number;
+  sources: string[];
+}
+
+/** Keys in byte order, so both arms list sources alike whatever order jsonb or the rows came in. */
+function byKey(scores: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const key of Object.keys(scores).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)))
+    out[key] = scores[key] as number;
+  return out;
+}
+
+export function createLegacyGeneRepository(db: Queryable, options: LegacyGeneOptions = {}): GeneRepository {
+  const scores = legacyScoresCte(options.clinGen ?? 'strongest');
+  const breakdownSql = `with ${scores}
+select s.source_name, round(s.normalized_score::numeric, 4)::float8 as score
+  from legacy_scores s
+ where s.gene_id = $1::bigint
+ order by s.evidence_id`;
+  const evidenceSql = `with ${scores}
+select ge.id::text as id, ge.source_name, ge.source_detail, ge.evidence_data, ge.evidence_date::text as evidence_date,
+       ge.created_at, coalesce(round(s.normalized_score::numeric, 4)::float8, 0) as normalized_score
   from gene_evidence ge
-  left join normalized n on n.evidence_id = ge.id
+  left join legacy_scores s on s.evidence_id = ge.id
  where ge.gene_id = $1::bigint
- order by ge.source_name collate "C", ge.id`,
-  });
+ order by ge.source_name, ge.id`;
+
+  const loadFacts = async (): Promise<GeneListFacts> => {
+    const { rows } = await db.query<FactsRow>(LEGACY_FACTS_SQL);
+    const r = rows[0] as FactsRow;
+    return {
+      maxEvidenceCount: r.max_evidence_count,
+      availableSources: r.available_sources,
+      evidenceTiers: tierCountsOf(r.tier_counts),
+      totalGenes: r.total_genes,
+      nonzeroScoreGenes: r.nonzero_score_genes,
+    };
+  };
+  const facts = () => (options.cachedFacts ? options.cachedFacts(loadFacts) : loadFacts());
+
+  const geneBySymbol = async (symbol: string) =>
+    (await db.query<GeneByIdRow>(GENE_BY_SYMBOL, [symbol])).rows[0];
+
+  return {
+    async list(query: GeneListQuery): Promise<GenePage> {
+      // One statement after the other, as upstream's handler ran them.
+      const count = legacyCountSql(query);
+      const counted = await db.query<{ total: number }>(count.text, count.values);
+      const page = legacyPageSql(query);
+      const rows = await db.query<LegacyGeneRow>(page.text, page.values);
+      return { rows: rows.rows.map(geneOf), total: counted.rows[0]?.total ?? 0, facts: await facts() };
+    },
+
+    async findBySymbol(symbol: string): Promise<GeneDetail | undefined> {
+      const gene = await geneBySymbol(symbol);
+      if (!gene) return undefined;
+      const attributes = await db.query<DetailAttributesRow>(DETAIL_ATTRIBUTES, [gene.id]);
+      const breakdown = await db.query<{ source_name: string; score: number }>(breakdownSql, [gene.id]);
+      const a = attributes.rows[0] as DetailAttributesRow;
+      // Upstream: the last row per source wins (one row per gene and source makes it the only one).
+      const scoreBreakdown: Record<string, number> = {};
+      for (const row of breakdown.rows) scoreBreakdown[row.source_name] = row.score;
+      return {
+        ...geneOf({ ...gene, id: String(gene.id), ...a }),
+        score_breakdown: byKey(scoreBreakdown),
+        source_scores: byKey(a.source_scores ?? {}),
+      };
+    },
+
+    async evidence(symbol: string): Promise<GeneEvidence | undefined> {
+      const gene = await geneBySymbol(symbol);
+      if (!gene) return undefined;
+      const { rows } = await db.query<Omit<EvidenceRow, 'created_at'> & { created_at: Date }>(evidenceSql, [
+        gene.id,
+      ]);
+      return {
+        gene_id: gene.id,
+        gene_symbol: gene.approved_symbol,
+        evidence: rows.map((r) => ({ ...r, created_at: iso(r.created_at) })),
+      };
+    },
+  };
 }

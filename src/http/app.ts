@@ -32,6 +32,7 @@ import { authPlugin, OPENAPI_SECURITY_SCHEMES } from './auth-plugin.js';
 import { authRoutes } from './auth-routes.js';
 import { renderError, renderNotFound } from './errors.js';
 import { healthRoutes } from './health-routes.js';
+import { serverTimingPlugin } from './server-timing-plugin.js';
 
 /** Everything the HTTP layer needs, built by the composition root (serve command or a test). */
 export interface AppDeps {
@@ -115,6 +116,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('rollout', rollout);
   // Before the route plugins: times every request by route template and the arm the route sets.
   await app.register(metricsPlugin, { metrics: rollout.metrics, window: rollout.window });
+  await app.register(serverTimingPlugin);
   await app.register(metricsRoutes, {
     metrics: rollout.metrics,
     db: deps.pool,

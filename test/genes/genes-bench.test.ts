@@ -31,7 +31,7 @@ describe('gene benchmark helpers', () => {
     expect(repo?.kind === 'repository' && repo.query.size).toBe(1000);
   });
 
-  it('prints a table with the speed-up', () => {
+  it('prints a table with the speed-up and the legacy arm over its statements sent directly', () => {
     const stats = armStats([1, 2, 3]);
     const report: BenchReport = {
       started_at: '2025-01-01T00:00:00.000Z',
@@ -46,12 +46,15 @@ describe('gene benchmark helpers', () => {
           legacy: armStats([100, 200, 300]),
           views: stats,
           speedup: 100,
+          legacy_db: armStats([90, 180, 270]),
+          direct: armStats([80, 150, 200]),
+          legacy_vs_direct: 1.2,
           identical: true,
         },
       ],
     };
     expect(formatBenchTable(report)).toContain(
-      'page size 10            200            300          2.00          3.00      100×   yes',
+      'page size 10            200            300          2.00          3.00      100×           180        150       1.20   yes',
     );
   });
 });

@@ -2,20 +2,25 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import type { Command } from 'commander';
 import { prepareBenchDatabase } from '../../../bench/bench-database.js';
+import { recordStatements } from '../../../bench/direct-sql.js';
 import {
   type BenchArm,
   type BenchReport,
   formatBenchTable,
   geneBenchCases,
+  type LegacyBenchArm,
   runGeneBench,
 } from '../../../bench/genes-bench.js';
+import { createGeneCaching, type GeneCaching } from '../../cache-wiring/gene-caching.js';
 import { openDatabase } from '../../db/database.js';
 import type { Pool } from '../../db/pool.js';
 import { KgdbError } from '../../errors.js';
+import type { GeneRepository } from '../../genes/gene-repository.js';
 import { createLegacyGeneRepository } from '../../genes/legacy-gene-repository.js';
 import { createViewGeneRepository } from '../../genes/view-gene-repository.js';
 import { buildApp } from '../../http/app.js';
 import { createLogger } from '../../logger.js';
+import { createStatisticsRepository } from '../../statistics/statistics-repository.js';
 import { progressBar } from '../progress-bar.js';
 import { runCommand } from '../run.js';
 
@@ -41,9 +46,19 @@ function wholeNumber(flag: string, raw: string, min: number): number {
   return Number(raw);
 }
 
-async function arm(pool: Pool, kind: 'legacy' | 'views'): Promise<BenchArm> {
-  const genes = kind === 'legacy' ? createLegacyGeneRepository(pool) : createViewGeneRepository(pool);
-  return { app: await buildApp({ logger: createLogger('silent'), pool, genes }), genes };
+const app = (pool: Pool, genes: GeneRepository) => buildApp({ logger: createLogger('silent'), pool, genes });
+
+/** The views arm uncached: what a cache miss costs. */
+async function viewsArm(pool: Pool): Promise<BenchArm> {
+  const genes = createViewGeneRepository(pool);
+  return { app: await app(pool, genes), genes };
+}
+
+/** The legacy arm as the server builds it: its list facts cached (and invalidated) as in production. */
+async function legacyArm(pool: Pool, caching: GeneCaching): Promise<LegacyBenchArm> {
+  const recorder = recordStatements(pool);
+  const genes = createLegacyGeneRepository(recorder.db, { cachedFacts: caching.legacyFacts });
+  return { app: await app(pool, genes), genes, recorder, pool };
 }
 
 async function datasetFacts(pool: Pool) {
@@ -59,7 +74,9 @@ async function datasetFacts(pool: Pool) {
 export function registerBench(program: Command): void {
   program
     .command('bench')
-    .description('Benchmark the gene list: legacy SQL (scores inline) vs the declared views, side by side')
+    .description(
+      "Benchmark the gene list: the legacy arm (upstream's SQL) vs the declared views, uncached, side by side",
+    )
     .option('--genes <n>', 'genes in the scratch dataset', '5000')
     .option('--evidence <n>', 'gene_evidence rows in the scratch dataset (≤ 7 × genes)', '25000')
     .option('--seed <n>', 'demo generator seed', '42')
@@ -106,7 +123,14 @@ the table to stdout. Exit codes: 0 done; 1 bad flags, database error, or an arm 
               });
           const pool = scratch?.pool ?? server.pool;
           const facts = await datasetFacts(pool);
-          const arms = { legacy: await arm(pool, 'legacy'), views: await arm(pool, 'views') };
+          const caching = createGeneCaching({
+            db: pool,
+            connection: pool.options,
+            genes: createViewGeneRepository(pool),
+            statistics: createStatisticsRepository(pool),
+          });
+          await caching.start();
+          const arms = { legacy: await legacyArm(pool, caching), views: await viewsArm(pool) };
           const started = new Date();
           try {
             const cases = await runGeneBench(arms, geneBenchCases(flags.search), options, progress);
@@ -131,6 +155,7 @@ the table to stdout. Exit codes: 0 done; 1 bad flags, database error, or an arm 
           } finally {
             await arms.legacy.app.close();
             await arms.views.app.close();
+            await caching.close();
           }
         } finally {
           await scratch?.pool.end();
