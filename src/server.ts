@@ -82,16 +82,15 @@ export async function startServer(
     const auth = createAuthDeps(db.pool, { jwtSecret });
     // Loaded and listening before the first request can evaluate a flag.
     await flagSnapshot.start();
-    const legacyGenes = createLegacyGeneRepository(db.pool);
     const legacyLogs = createLegacyLogRepository(db.pool);
     const viewLogs = createViewLogRepository(db.pool);
-    // The views path behind the cache (DESIGN §7): cleared by change triggers and matview refreshes through
-    // LISTEN, shared between instances through Redis when REDIS_URL is set. Serves from PostgreSQL until live.
-    // The legacy path is never cached: it is the "before" the experiments compare against.
+    const viewGenes = createViewGeneRepository(db.pool);
+    // The views path behind the cache: cleared by change triggers and matview refreshes through LISTEN, shared
+    // between instances through Redis when REDIS_URL is set. Serves from PostgreSQL until live.
     caching = createGeneCaching({
       db: db.pool,
       connection: db.pool.options,
-      genes: createViewGeneRepository(db.pool),
+      genes: viewGenes,
       statistics: createStatisticsRepository(db.pool),
       redisUrl: config.redisUrl,
       metrics: metrics.registry,
@@ -102,9 +101,12 @@ export async function startServer(
     // evaluates them every ~10 s and rolls back or promotes use_database_views.
     metrics.watch({ refresher });
     const rollout = createRolloutDeps({ pool: db.pool, flags: flagSnapshot, metrics, logger });
+    // The legacy arm caches nothing but its list facts, as upstream did (300 s there; invalidated from the
+    // database here). Experiments compare it with the uncached views; callers on the views arm get the cache.
     const experiments = registerDomainExperiments(rollout.experiments, {
-      legacyGenes,
-      viewGenes: caching.genes,
+      legacyGenes: createLegacyGeneRepository(db.pool, { cachedFacts: caching.legacyFacts }),
+      viewGenes,
+      servedGenes: caching.genes,
       legacyLogs,
       viewLogs,
     });
@@ -133,7 +135,7 @@ export async function startServer(
       auth,
       flags,
       flagSnapshot,
-      genesFor: routedGeneRepository(rollout.armSwitch, experiments, caching.genes),
+      genesFor: routedGeneRepository(rollout.armSwitch, experiments),
       logsFor: routedLogRepository(rollout.armSwitch, experiments, viewLogs),
       statistics: caching.statistics,
       cache: caching.routes,

@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
 import { lockSession, unlockSession } from './advisory.js';
 import { type Pool, withClient } from './pool.js';
 
-const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
+export const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
 /** Taken by everything that changes the schema (migrations, view apply) so two starting servers take turns. */
 export const SCHEMA_LOCK = 'kgdb:schema';

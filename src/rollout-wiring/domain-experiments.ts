@@ -1,19 +1,31 @@
 import { toGeneListQuery } from '../genes/gene-list-query.js';
-import type { GeneDetail, GeneListQuery, GenePage, GeneRepository } from '../genes/gene-repository.js';
+import type {
+  GeneDetail,
+  GeneEvidence,
+  GeneListQuery,
+  GenePage,
+  GeneRepository,
+} from '../genes/gene-repository.js';
 import type { GeneListQuerystring } from '../genes/gene-schemas.js';
+import type { LegacyLogRepository } from '../logs/legacy-log-repository.js';
 import { parseLogQuery } from '../logs/log-query.js';
 import type { LogPage, LogQuery, LogRepository } from '../logs/log-repository.js';
 import type { ExperimentDefinition, ExperimentRegistry } from '../rollout/experiment-registry.js';
+import { clinGenDetailRule, clinGenEvidenceRule, estimatedLogTotalRule } from './declared-differences.js';
 
 /**
- * The domain side of issue 5 item 3: the experiments the gene and admin-log routes run through the rollout
- * switch (legacy = control, views = candidate) and that the shadow-test admin API can run on demand. The
- * rollout module knows nothing of genes; this file is where the two meet.
+ * The experiments the gene and admin-log routes run through the rollout switch (legacy = control, views =
+ * candidate) and that the shadow-test admin API can run on demand. The rollout module knows nothing of genes;
+ * this file is where the two meet.
  */
 export interface DomainRepositories {
+  /** The control: upstream's SQL ported (docs/legacy-arm.md). */
   legacyGenes: GeneRepository;
+  /** The candidate as compared: the views uncached, so its durations are a cache miss's. */
   viewGenes: GeneRepository;
-  legacyLogs: LogRepository;
+  /** What serves callers on the views arm: the same repository behind the cache. Default `viewGenes`. */
+  servedGenes?: GeneRepository;
+  legacyLogs: LegacyLogRepository;
   viewLogs: LogRepository;
 }
 
@@ -42,12 +54,14 @@ const LOG_SAMPLES = [
 
 /** `GET /api/genes/`: a sorted page, so the order is part of the contract. */
 export function geneListExperiment(r: DomainRepositories): ExperimentDefinition<GeneListQuery, GenePage> {
+  const served = r.servedGenes ?? r.viewGenes;
   return {
     name: 'gene_list',
-    description: 'GET /api/genes/: legacy inline scoring vs gene_list_detailed',
+    description: "GET /api/genes/: upstream's count + page on gene_scores vs gene_list_detailed",
     sampleRequests: () => GENE_LIST_SAMPLES.map(toGeneListQuery),
     control: (q) => r.legacyGenes.list(q),
     candidate: (q) => r.viewGenes.list(q),
+    serve: (q) => served.list(q),
     ordered: true,
   };
 }
@@ -56,12 +70,34 @@ export function geneListExperiment(r: DomainRepositories): ExperimentDefinition<
 export function geneDetailExperiment(
   r: DomainRepositories,
 ): ExperimentDefinition<string, GeneDetail | undefined> {
+  const served = r.servedGenes ?? r.viewGenes;
   return {
     name: 'gene_detail',
-    description: 'GET /api/genes/{symbol}: legacy vs gene_list_detailed + gene_scores',
+    description:
+      'GET /api/genes/{symbol}: genes + gene_scores + inline combined scores vs gene_list_detailed',
     sampleRequests: () => GENE_SYMBOLS,
     control: (symbol) => r.legacyGenes.findBySymbol(symbol),
     candidate: (symbol) => r.viewGenes.findBySymbol(symbol),
+    serve: (symbol) => served.findBySymbol(symbol),
+    rules: [clinGenDetailRule],
+    describe: (symbol) => ({ symbol }),
+  };
+}
+
+/** `GET /api/genes/{symbol}/evidence`: rows in source order. */
+export function geneEvidenceExperiment(
+  r: DomainRepositories,
+): ExperimentDefinition<string, GeneEvidence | undefined> {
+  const served = r.servedGenes ?? r.viewGenes;
+  return {
+    name: 'gene_evidence',
+    description: 'GET /api/genes/{symbol}/evidence: gene_evidence + inline combined scores vs gene_scores',
+    sampleRequests: () => GENE_SYMBOLS,
+    control: (symbol) => r.legacyGenes.evidence(symbol),
+    candidate: (symbol) => r.viewGenes.evidence(symbol),
+    serve: (symbol) => served.evidence(symbol),
+    ordered: true,
+    rules: [clinGenEvidenceRule],
     describe: (symbol) => ({ symbol }),
   };
 }
@@ -70,21 +106,23 @@ export function geneDetailExperiment(
 export function adminLogsExperiment(r: DomainRepositories): ExperimentDefinition<LogQuery, LogPage> {
   return {
     name: 'admin_logs',
-    description: 'GET /api/admin/logs/: system_logs vs admin_logs_filtered',
+    description: "GET /api/admin/logs/: upstream's SELECT + COUNT(*) on system_logs vs admin_logs_filtered",
     sampleRequests: () => LOG_SAMPLES.map((p) => parseLogQuery(p)),
     control: (q) => r.legacyLogs.query(q),
     candidate: (q) => r.viewLogs.query(q),
     ordered: true,
+    rules: [estimatedLogTotalRule],
   };
 }
 
 export interface DomainExperiments {
   geneList: ExperimentDefinition<GeneListQuery, GenePage>;
   geneDetail: ExperimentDefinition<string, GeneDetail | undefined>;
+  geneEvidence: ExperimentDefinition<string, GeneEvidence | undefined>;
   adminLogs: ExperimentDefinition<LogQuery, LogPage>;
 }
 
-/** Builds the three definitions and registers them (the shadow-test API lists and runs them by name). */
+/** Builds the definitions and registers them (the shadow-test API lists and runs them by name). */
 export function registerDomainExperiments(
   registry: ExperimentRegistry,
   r: DomainRepositories,
@@ -92,10 +130,12 @@ export function registerDomainExperiments(
   const experiments = {
     geneList: geneListExperiment(r),
     geneDetail: geneDetailExperiment(r),
+    geneEvidence: geneEvidenceExperiment(r),
     adminLogs: adminLogsExperiment(r),
   };
   registry.register(experiments.geneList);
   registry.register(experiments.geneDetail);
+  registry.register(experiments.geneEvidence);
   registry.register(experiments.adminLogs);
   return experiments;
 }

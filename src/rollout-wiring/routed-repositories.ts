@@ -2,22 +2,22 @@ import type { FastifyRequest } from 'fastify';
 import type { GeneRepository } from '../genes/gene-repository.js';
 import type { LogRepository } from '../logs/log-repository.js';
 import type { ArmSwitch } from '../rollout/experiment-switch.js';
+import { VIEWS_ARM } from './arms.js';
 import type { DomainExperiments } from './domain-experiments.js';
 
 /**
- * Issue 5 item 3: GET /api/genes/, /api/genes/{symbol} and GET /api/admin/logs/ go through the rollout switch
- * (flag use_database_views on for this caller → views; otherwise legacy, with views as the shadow candidate on
- * the sampled share). Routes without an experiment (evidence, log statistics and cleanup) read the views path.
+ * The gene routes and GET /api/admin/logs/ go through the rollout switch (flag use_database_views on for this
+ * caller → views; otherwise legacy, with views as the shadow candidate on the sampled share). Log statistics
+ * and cleanup have no legacy counterpart: the views serve them, and say so (request.arm, Server-Timing).
  */
 export function routedGeneRepository(
   armSwitch: ArmSwitch,
   experiments: DomainExperiments,
-  views: GeneRepository,
 ): (request: FastifyRequest) => GeneRepository {
   return (request) => ({
     list: (query) => armSwitch.run(experiments.geneList, query, request),
     findBySymbol: (symbol) => armSwitch.run(experiments.geneDetail, symbol, request),
-    evidence: (symbol) => views.evidence(symbol),
+    evidence: (symbol) => armSwitch.run(experiments.geneEvidence, symbol, request),
   });
 }
 
@@ -26,9 +26,13 @@ export function routedLogRepository(
   experiments: DomainExperiments,
   views: LogRepository,
 ): (request: FastifyRequest) => LogRepository {
+  const onViews = (request: FastifyRequest) => {
+    request.arm = VIEWS_ARM;
+    return views;
+  };
   return (request) => ({
     query: (query) => armSwitch.run(experiments.adminLogs, query, request),
-    statistics: (hours, now) => views.statistics(hours, now),
-    cleanup: (days, now) => views.cleanup(days, now),
+    statistics: (hours, now) => onViews(request).statistics(hours, now),
+    cleanup: (days, now) => onViews(request).cleanup(days, now),
   });
 }

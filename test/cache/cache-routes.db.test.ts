@@ -87,7 +87,7 @@ describe('/api/admin/cache', () => {
     expect(page.keys).toHaveLength(1);
     const unknown = await admin('GET', '/api/admin/cache/keys/nope', undefined, 404);
     expect(unknown.error.detail).toBe(
-      "Unknown cache namespace 'nope'. Known: gene_list, gene_list_facts, gene_detail, gene_evidence, statistics",
+      "Unknown cache namespace 'nope'. Known: gene_list, gene_list_facts, gene_detail, gene_evidence, legacy_gene_facts, statistics",
     );
     const badWarm = await admin('POST', '/api/admin/cache/warm', { sources: ['genes', 'everything'] }, 400);
     expect(badWarm.error.detail).toBe("Unknown warm source(s) 'everything'. Allowed: genes, statistics");

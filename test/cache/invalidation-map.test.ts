@@ -13,15 +13,15 @@ describe('DESIGN §7: table → view → namespace closure from the view registr
   it('base tables read live (directly or through plain views) clear the namespaces reading them', () => {
     expect(Object.fromEntries(map.byTable)).toEqual({
       gene_annotations: ['gene_detail', 'gene_list'],
-      gene_evidence: ['gene_evidence', 'statistics'],
-      genes: ['gene_detail', 'gene_evidence', 'gene_list'],
+      gene_evidence: ['gene_evidence', 'legacy_gene_facts', 'statistics'],
+      genes: ['gene_detail', 'gene_evidence', 'gene_list', 'legacy_gene_facts'],
     });
   });
 
   it('a matview refresh clears what reads the matview; tables beneath a matview do not', () => {
     expect(Object.fromEntries(map.byMatview)).toEqual({
       gene_list_stats: ['gene_list', 'gene_list_facts'],
-      gene_scores: ['gene_detail', 'gene_evidence', 'gene_list', 'statistics'],
+      gene_scores: ['gene_detail', 'gene_evidence', 'gene_list', 'legacy_gene_facts', 'statistics'],
       source_overlap_statistics: ['statistics'],
     });
   });
