@@ -1,20 +1,53 @@
 import type { Queryable } from '../db/pool.js';
-import { createLogReader } from './log-reader.js';
-import type { LogRepository } from './log-repository.js';
-import type { LogRelation } from './log-sql-base.js';
+import { legacyCountSql, legacyPageSql } from './legacy-log-sql.js';
+import { encodeCursor } from './log-cursor.js';
+import type { LogEntry, LogPage, LogQuery, LogRepository } from './log-repository.js';
 
-/**
- * The "before" path: raw SQL straight from system_logs, reading no view. It applies the view's contract
- * itself: admin logs are the rows with a path (admin_logs_filtered's WHERE), and status_category is the
- * view's CASE (< 400 success, < 500 client_error, otherwise, NULL included, server_error). So a page, a count
- * and the statistics come out equal to the view-backed repository's, row for row.
- */
-export const LEGACY_LOG_RELATION: LogRelation = {
-  from: 'system_logs l',
-  scope: 'l.path is not null',
-  statusCategory: `(case when l.status_code < 400 then 'success' when l.status_code < 500 then 'client_error'
-        else 'server_error' end)`,
+/** The control arm of the admin-logs experiment: only the page; statistics and cleanup are the views'. */
+export type LegacyLogRepository = Pick<LogRepository, 'query'>;
+
+type LegacyRow = Omit<LogEntry, 'request_body' | 'query_params' | 'headers' | 'client_info'> & {
+  sort_key: string[];
 };
 
-export const createLegacyLogRepository = (db: Queryable): LogRepository =>
-  createLogReader(db, LEGACY_LOG_RELATION);
+/** Upstream lifted these four out of context; its clients read them there. */
+function toEntry({ sort_key: _, ...row }: LegacyRow): LogEntry {
+  const { context } = row;
+  return {
+    ...row,
+    request_body: context.request_body ?? null,
+    query_params: context.query_params ?? null,
+    headers: context.headers ?? null,
+    client_info: context.client_info ?? null,
+  };
+}
+
+/** The page and the count together on a pool; a checked-out client runs one statement at a time anyway. */
+async function pageAndCount(db: Queryable, q: LogQuery) {
+  const page = legacyPageSql(q);
+  const count = legacyCountSql(q);
+  const runPage = () => db.query<LegacyRow>(page.text, page.values);
+  const runCount = () => db.query<{ total: number }>(count.text, count.values);
+  if ('release' in db) return [await runPage(), await runCount()] as const;
+  return Promise.all([runPage(), runCount()]);
+}
+
+async function query(db: Queryable, q: LogQuery): Promise<LogPage> {
+  const [page, count] = await pageAndCount(db, q);
+  const hasMore = page.rows.length > q.limit;
+  const rows = page.rows.slice(0, q.limit);
+  const last = rows.at(-1);
+  const nextCursor =
+    hasMore && last
+      ? encodeCursor({ sortBy: q.sortBy, sortOrder: q.sortOrder, keys: last.sort_key, id: Number(last.id) })
+      : null;
+  // Exact however many rows match, as upstream counted; the views arm caps its count at 10,000 and estimates
+  // beyond, a difference the experiment declares.
+  const total = Number(count.rows[0]?.total ?? 0);
+  return { logs: rows.map(toEntry), total, totalExact: true, hasMore, nextCursor };
+}
+
+/** Upstream's admin-log list over system_logs (legacy-log-sql.ts), independent of the view repository's SQL. */
+export const createLegacyLogRepository = (db: Queryable): LegacyLogRepository => ({
+  query: (q) => query(db, q),
+});

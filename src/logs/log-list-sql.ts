@@ -1,20 +1,15 @@
+import { containsPattern } from './like-pattern.js';
 import type { LogQuery } from './log-repository.js';
 import { mergeLoggers, type SkipLists, skipConditions } from './log-skip-sql.js';
 import { isoUtcSql, keyTextSql, LOGGER_KEY, SORTS } from './log-sort.js';
-import { containsPattern, type LogRelation, Params, type SqlQuery, whereSql } from './log-sql-base.js';
+import { type LogRelation, Params, type SqlQuery, whereSql } from './log-sql-base.js';
 
 /** At most this many matching rows are counted exactly; see capTotal. */
 export const COUNT_CAP = 10_000;
 
 /** The filter predicates (not the keyset): shared by the page, the count and the estimate. */
-function filters(
-  rel: LogRelation,
-  q: LogQuery,
-  p: Params,
-  lists: SkipLists | undefined,
-  { withSource = true } = {},
-): string[] {
-  const where: string[] = rel.scope ? [rel.scope] : [];
+function filters(q: LogQuery, p: Params, lists: SkipLists | undefined, { withSource = true } = {}): string[] {
+  const where: string[] = [];
   if (q.level !== undefined) where.push(`l.level = ${p.bind(q.level, 'text')}`);
   if (q.source !== undefined && withSource) {
     where.push(
@@ -83,7 +78,7 @@ export function buildLogPageSql(rel: LogRelation, q: LogQuery, lists?: SkipLists
   const p = new Params();
   const merged = mergeLoggers(q, lists);
   if (merged) return mergedPage(rel, q, lists, merged, p);
-  const where = [...filters(rel, q, p, lists), ...skipConditions(q, p, lists), ...keyset(q, p)];
+  const where = [...filters(q, p, lists), ...skipConditions(q, p, lists), ...keyset(q, p)];
   const limit = p.bind(q.limit + 1, 'integer');
   const offset = q.offset > 0 ? `\n offset ${p.bind(q.offset, 'bigint')}` : '';
   return { text: `${orderedSelect(rel, q, where, limit)}${offset}`, values: p.values };
@@ -100,7 +95,7 @@ function mergedPage(
   const branchLimit = p.bind(q.offset + q.limit + 1, 'integer');
   const branches = loggers.map((logger) => {
     const where = [
-      ...filters(rel, q, p, lists, { withSource: false }),
+      ...filters(q, p, lists, { withSource: false }),
       `${LOGGER_KEY.expr} = ${p.bind(logger, 'text')}`,
       ...keyset(q, p),
     ];
@@ -126,7 +121,7 @@ function mergedPage(
  */
 export function buildLogCountSql(rel: LogRelation, q: LogQuery, lists?: SkipLists): SqlQuery {
   const p = new Params();
-  const where = filters(rel, q, p, lists);
+  const where = filters(q, p, lists);
   const cap = p.bind(COUNT_CAP + 1, 'integer');
   const order =
     q.requestId !== undefined
@@ -144,7 +139,7 @@ export function buildLogCountSql(rel: LogRelation, q: LogQuery, lists?: SkipList
 /** The planner's row estimate for the filters (EXPLAIN plans, never runs, the query). */
 export function buildLogEstimateSql(rel: LogRelation, q: LogQuery, lists?: SkipLists): SqlQuery {
   const p = new Params();
-  const where = filters(rel, q, p, lists);
+  const where = filters(q, p, lists);
   return { text: `explain (format json) select 1 from ${rel.from} ${whereSql(where)}`, values: p.values };
 }
 

@@ -228,7 +228,7 @@ async function cleanup(db: Queryable, days: number, now: Date, batch: number): P
   }
 }
 
-/** A LogRepository over one relation; the legacy and view repositories differ only in the relation. */
+/** The view repository's reads and the cleanup over `rel`; the legacy arm is its own port (legacy-log-*.ts). */
 export function createLogReader(
   db: Queryable,
   rel: LogRelation,

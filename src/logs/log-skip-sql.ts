@@ -1,6 +1,7 @@
+import { containsPattern } from './like-pattern.js';
 import type { LogQuery } from './log-repository.js';
 import { LOGGER_KEY, SORTS, type SortKeyColumn } from './log-sort.js';
-import { containsPattern, type LogRelation, Params, type SqlQuery, whereSql } from './log-sql-base.js';
+import { type LogRelation, Params, type SqlQuery, whereSql } from './log-sql-base.js';
 
 /*
  * Keeping a first page index-ordered when a filter is not a leading index column (a time range, a source).
@@ -54,7 +55,7 @@ export function buildSkipListsSql(rel: LogRelation, q: LogQuery): SqlQuery {
   const lead = SORTS[q.sortBy].keys[0];
   const leadIsListed = SORTS[q.sortBy].enumerable && lead !== undefined && lead !== LOGGER_KEY;
   const probe = (expr: string, after: string | null) => {
-    const where = [rel.scope, after === null ? null : `${expr} > ${after}`].filter((w) => w !== null);
+    const where = after === null ? [] : [`${expr} > ${after}`];
     return `(select (${expr})::text from ${rel.from} ${whereSql(where)} order by ${expr} limit 1)`;
   };
   // Values travel as text (one array type for every key); each probe casts the previous one back. Every

@@ -1,15 +1,10 @@
-/** Shared pieces of the admin log SQL builders: the relation read, bound parameters, LIKE escaping. */
+/** Shared pieces of the view repository's SQL builders: the relation read and bound parameters. */
 
-/**
- * Where a repository reads admin logs from. Everything else (columns, filters, order, keyset) is the same SQL
- * for both repositories, so their pages are equal row for row by construction; what differs is the relation.
- */
+/** Where the builders read admin logs from: a relation that keeps only request log rows. */
 export interface LogRelation {
   /** FROM item, aliased `l`, exposing system_logs' column names. */
   from: string;
-  /** The request-log predicate the relation does not already apply (null: built into the relation). */
-  scope: string | null;
-  /** DESIGN §4.9's status_category of `l`. */
+  /** The status_category of `l` (< 400 success, < 500 client_error, otherwise server_error). */
   statusCategory: string;
 }
 
@@ -26,13 +21,6 @@ export class Params {
     return `$${this.values.length}::${cast}`;
   }
 }
-
-/** `%`, `_` and `\` in a contains-filter are literal characters, not LIKE wildcards. */
-export function escapeLike(raw: string): string {
-  return raw.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
-export const containsPattern = (raw: string): string => `%${escapeLike(raw)}%`;
 
 export const whereSql = (where: readonly string[]): string =>
   where.length > 0 ? `where ${where.join('\n   and ')}` : '';

@@ -5,11 +5,7 @@ export const ERROR_LEVELS = ['ERROR', 'CRITICAL'] as const;
 
 const HOUR = `date_trunc('hour', l.timestamp at time zone 'UTC')`;
 
-function windowWhere(rel: LogRelation): string {
-  const where = ['l.timestamp >= $1::timestamptz', 'l.timestamp <= $2::timestamptz'];
-  if (rel.scope) where.unshift(rel.scope);
-  return where.join(' and ');
-}
+const WINDOW = 'l.timestamp >= $1::timestamptz and l.timestamp <= $2::timestamptz';
 
 /**
  * The counts by level, logger, path and status category in one pass over the window: the rows are first
@@ -29,7 +25,7 @@ with fine as (
          sum(l.duration_ms) as duration_sum,
          count(l.duration_ms) as duration_count
     from ${rel.from}
-   where ${windowWhere(rel)}
+   where ${WINDOW}
    group by 1, 2, 3, 4)
 select case when grouping(f.level) = 0 then 'level'
             when grouping(f.logger) = 0 then 'source'
@@ -54,7 +50,7 @@ select to_char(${HOUR}, 'YYYY-MM-DD"T"HH24:00:00+00:00') as hour,
        count(*)::int as total,
        (count(*) filter (where l.level = any($3::text[])))::int as errors
   from ${rel.from}
- where ${windowWhere(rel)}
+ where ${WINDOW}
  group by ${HOUR}`;
   return { text, values: [start, end, ERROR_LEVELS] };
 }
@@ -67,7 +63,7 @@ select count(l.duration_ms)::int as count,
        avg(l.duration_ms)::float8 as avg,
        max(l.duration_ms)::float8 as max
   from ${rel.from}
- where ${windowWhere(rel)}`;
+ where ${WINDOW}`;
   return { text, values: [start, end] };
 }
 

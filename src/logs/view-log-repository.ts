@@ -11,7 +11,6 @@ import type { LogRelation } from './log-sql-base.js';
  */
 export const VIEW_LOG_RELATION: LogRelation = {
   from: 'admin_logs_filtered l',
-  scope: null,
   statusCategory: 'l.status_category',
 };
 

@@ -1,18 +1,22 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../src/data/demo/seed-demo.js';
-import { createLegacyLogRepository } from '../../src/logs/legacy-log-repository.js';
+import { createLegacyLogRepository, type LegacyLogRepository } from '../../src/logs/legacy-log-repository.js';
 import { type LogQueryParams, parseLogQuery } from '../../src/logs/log-query.js';
+import type { LogRepository } from '../../src/logs/log-repository.js';
 import { LOG_SORT_FIELDS, type LogSortField } from '../../src/logs/log-sort.js';
 import { createViewLogRepository } from '../../src/logs/view-log-repository.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { buildLogApp, ensureLogView, insertLogs, tokenHeaders } from './log-fixture.js';
 
-// Issue 4 items 2 and 6 for admin logs: the legacy SQL (system_logs + path IS NOT NULL) and the view
-// (admin_logs_filtered) answer every request with the same body, and both agree with an oracle query written
-// independently of the builder (NULLS FIRST/LAST instead of coalesce, strpos instead of LIKE).
+// The two arms of the admin-logs experiment: the legacy port (its own SQL over system_logs) and the views
+// arm (admin_logs_filtered and its builders) answer every request with the same body (rows, totals below the
+// views' count cap, has_more, next_cursor), and both agree with an oracle query written independently of
+// either (NULLS FIRST/LAST instead of coalesce, strpos instead of LIKE).
 
 let db: TestDatabase;
+let legacy: LegacyLogRepository;
+let views: LogRepository;
 let legacyApp: FastifyInstance;
 let viewsApp: FastifyInstance;
 let headers: Record<string, string>;
@@ -80,13 +84,29 @@ beforeAll(async () => {
     },
     { request_id: 'edge', timestamp: T('23T12:34:56.789012Z'), logger: '', path: '/y', duration_ms: 0 },
   ]);
+  // Ties on NULLs: '' and NULL loggers (equal under the contract, so id decides: the '' row, inserted first,
+  // comes first ascending, where NULLS FIRST would put the NULL one), equal fields told apart by the logger,
+  // and equal (field, logger) told apart by the time.
+  const tie = { request_id: 'tie', timestamp: T('24T08:00:00Z'), path: '/t' };
+  await insertLogs(db.pool, [
+    { ...tie, logger: '' },
+    { ...tie, logger: null },
+    { ...tie, logger: 'a', method: 'GET', status_code: 200, duration_ms: 5 },
+    { ...tie, logger: null, method: 'GET', status_code: 200, duration_ms: 5 },
+    { ...tie, timestamp: T('24T07:00:00Z'), logger: 'a', method: 'GET', status_code: 200, duration_ms: 5 },
+    { ...tie, level: 'ERROR', logger: '' },
+    { ...tie, logger: null, duration_ms: 0 },
+  ]);
   await db.pool.query('analyze system_logs');
   const { rows } = await db.pool.query<{ request_id: string }>(
     `select request_id from system_logs where path is not null and request_id is not null order by id limit 1 offset 100`,
   );
   requestId = rows[0]?.request_id ?? 'missing';
-  legacyApp = await buildLogApp(db.pool, createLegacyLogRepository(db.pool));
-  viewsApp = await buildLogApp(db.pool, createViewLogRepository(db.pool));
+  legacy = createLegacyLogRepository(db.pool);
+  views = createViewLogRepository(db.pool);
+  // As in production: the legacy arm serves the page; statistics and cleanup are the views'.
+  legacyApp = await buildLogApp(db.pool, { ...views, query: legacy.query });
+  viewsApp = await buildLogApp(db.pool, views);
   headers = await tokenHeaders(db.pool, 'admin');
 });
 afterAll(async () => {
@@ -167,6 +187,7 @@ const FILTERS: LogQueryParams[] = [
   { start_time: '2026-09-20T10:00:00.000002Z', end_time: '2026-09-21T00:00:00Z' },
   { level: 'warning', source: 'api', start_time: '2026-09-05' },
   { start_time: '2030-01-01' },
+  { request_id: 'tie' },
 ];
 
 const SORTS: LogQueryParams[] = [
@@ -248,6 +269,22 @@ describe('legacy and view repositories: identical bodies, and both match the ora
         }
         expect(seen, qs({ ...filter, ...sort })).toEqual(expected);
       }
+    }
+  });
+
+  it('continues through ties one row at a time, with the same cursor from both arms', async () => {
+    for (const sort of SORTS) {
+      const expected = await oracle({ request_id: 'tie', ...sort });
+      const seen: number[] = [];
+      let q = parseLogQuery({ request_id: 'tie', ...sort, limit: 1 });
+      for (let step = 0; step < expected.length; step++) {
+        const [a, b] = await Promise.all([legacy.query(q), views.query(q)]);
+        expect(a, `${qs(sort)} step ${step}`).toEqual(b);
+        seen.push(...a.logs.map((l) => l.id));
+        if (!a.nextCursor) break;
+        q = parseLogQuery({ request_id: 'tie', limit: 1, cursor: a.nextCursor });
+      }
+      expect(seen, qs(sort)).toEqual(expected);
     }
   });
 

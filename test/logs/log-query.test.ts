@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { KgdbError } from '../../src/errors.js';
 import { parseIsoInstant } from '../../src/logs/iso-instant.js';
-import { LEGACY_LOG_RELATION } from '../../src/logs/legacy-log-repository.js';
+import { escapeLike } from '../../src/logs/like-pattern.js';
 import { decodeCursor, encodeCursor } from '../../src/logs/log-cursor.js';
 import { buildLogCountSql, buildLogPageSql, COUNT_CAP, capTotal } from '../../src/logs/log-list-sql.js';
 import { type LogQueryParams, parseLogQuery } from '../../src/logs/log-query.js';
 import { buildSkipListsSql, needsSkipLists } from '../../src/logs/log-skip-sql.js';
-import { escapeLike } from '../../src/logs/log-sql-base.js';
 import { VIEW_LOG_RELATION } from '../../src/logs/view-log-repository.js';
 
 function errorOf(params: LogQueryParams): { parameter: string | undefined; detail: string } {
@@ -183,7 +182,7 @@ describe('log list SQL', () => {
       sort_order: 'asc',
       offset: 5,
     });
-    const { text, values } = buildLogPageSql(LEGACY_LOG_RELATION, q);
+    const { text, values } = buildLogPageSql(VIEW_LOG_RELATION, q);
     expect(text).not.toContain('drop table');
     expect(values).toContain("%x'; drop table system\\_logs; --%");
     expect(text).toContain(
@@ -191,13 +190,10 @@ describe('log list SQL', () => {
     );
   });
 
-  it('reads the view without repeating its predicate, the table with it', () => {
+  it('reads the view without repeating its predicate', () => {
     const q = parseLogQuery({});
     expect(buildLogPageSql(VIEW_LOG_RELATION, q).text).toContain('from admin_logs_filtered l');
     expect(buildLogPageSql(VIEW_LOG_RELATION, q).text).not.toContain('path is not null');
-    expect(buildLogPageSql(LEGACY_LOG_RELATION, q).text).toContain(
-      'from system_logs l\n where l.path is not null',
-    );
   });
 
   it('continues a cursor with a row comparison over the sort keys and id', () => {
@@ -221,7 +217,7 @@ describe('log list SQL', () => {
     expect(needsSkipLists(parseLogQuery({ level: 'ERROR' }))).toBe(false);
     expect(needsSkipLists(parseLogQuery({ source: 'x', request_id: 'r' }))).toBe(false);
     const lists = { loggers: ['', 'a'], matchedLoggers: null, leadValues: ['-1', '200'] };
-    const { text, values } = buildLogPageSql(LEGACY_LOG_RELATION, timed, lists);
+    const { text, values } = buildLogPageSql(VIEW_LOG_RELATION, timed, lists);
     expect(text).toContain('coalesce(l.status_code, -1) = any($2::integer[])');
     expect(text).toContain("coalesce(l.logger, '') = any($3::text[])");
     expect(values.slice(1, 3)).toEqual([
@@ -229,13 +225,13 @@ describe('log list SQL', () => {
       ['', 'a'],
     ]);
     // Too many distinct values: no skip, the plain filter stays correct.
-    const none = buildLogPageSql(LEGACY_LOG_RELATION, timed, {
+    const none = buildLogPageSql(VIEW_LOG_RELATION, timed, {
       loggers: null,
       matchedLoggers: null,
       leadValues: null,
     });
     expect(none.text).not.toContain('any(');
-    expect(buildSkipListsSql(LEGACY_LOG_RELATION, timed).text).toContain('lead(v, n)');
+    expect(buildSkipListsSql(VIEW_LOG_RELATION, timed).text).toContain('lead(v, n)');
   });
 
   it('merges one index range per matched logger for sorts without a short list of values', () => {
