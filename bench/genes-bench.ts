@@ -4,7 +4,7 @@ import { toGeneListQuery } from '../src/genes/gene-list-query.js';
 import type { GeneListQuery, GeneRepository } from '../src/genes/gene-repository.js';
 import type { GeneListQuerystring } from '../src/genes/gene-schemas.js';
 import { type Progress, silentProgress } from '../src/progress.js';
-import { type Statement, type StatementRecorder, timeDirect } from './direct-sql.js';
+import { type StatementRecorder, timeDirect } from './direct-sql.js';
 
 /**
  * Glossary
@@ -152,40 +152,36 @@ async function samples(
   c: BenchCase,
   options: BenchOptions,
   progress: Progress,
-  afterEach: () => void = () => {},
 ): Promise<number[]> {
   for (let i = 0; i < options.warmup; i++) await call(arm, c);
   progress.advance(options.warmup);
-  afterEach();
   const out: number[] = [];
   for (let i = 0; i < options.iterations; i++) {
     out.push((await call(arm, c)).ms);
-    afterEach();
     progress.advance(1);
   }
   return out;
 }
 
-/** The legacy arm's samples with its database time per request and the statements of its last request. */
+/**
+ * The legacy arm's samples, each followed by its own statements sent directly (same data, same moment, so
+ * machine noise hits both alike): wall time, database time per request, and the direct time.
+ */
 async function legacySamples(arm: LegacyBenchArm, c: BenchCase, options: BenchOptions, progress: Progress) {
-  const dbMs: number[] = [];
-  let statements: Statement[] = [];
-  let warm = false;
-  const wall = await samples(arm, c, options, progress, () => {
-    const taken = arm.recorder.take();
-    if (warm) dbMs.push(taken.dbMs);
-    warm = true;
-    statements = taken.statements;
-  });
-  return { wall, dbMs, statements };
-}
-
-/** The statements of one legacy request, sent directly: warm-up runs, then the timed ones. */
-async function directSamples(pool: Pool, statements: readonly Statement[], options: BenchOptions) {
-  return withClient(pool, async (client) => {
-    for (let i = 0; i < options.warmup; i++) await timeDirect(client, statements);
-    const out: number[] = [];
-    for (let i = 0; i < options.iterations; i++) out.push(await timeDirect(client, statements));
+  return withClient(arm.pool, async (client) => {
+    const out = { wall: [] as number[], dbMs: [] as number[], direct: [] as number[] };
+    arm.recorder.take();
+    for (let i = 0; i < options.warmup + options.iterations; i++) {
+      const { ms } = await call(arm, c);
+      const { statements, dbMs } = arm.recorder.take();
+      const direct = await timeDirect(client, statements);
+      if (i >= options.warmup) {
+        out.wall.push(ms);
+        out.dbMs.push(dbMs);
+        out.direct.push(direct);
+      }
+      progress.advance(1);
+    }
     return out;
   });
 }
@@ -209,7 +205,7 @@ export async function runGeneBench(
     const legacy = await legacySamples(arms.legacy, c, options, progress);
     const l = armStats(legacy.wall);
     const db = armStats(legacy.dbMs);
-    const direct = armStats(await directSamples(arms.legacy.pool, legacy.statements, options));
+    const direct = armStats(legacy.direct);
     const v = armStats(await samples(arms.views, c, options, progress));
     results.push({
       name: c.name,

@@ -69,7 +69,8 @@ export const metricsRoutes: FastifyPluginAsync<MetricsRoutesOptions> = async (ap
       const from = new Date(to.getTime() - (request.query.window_seconds ?? 60) * 1000);
       const [arms, experiments] = await Promise.all([
         readArmTotals(options.db, from),
-        readExperimentTotals(options.db, from),
+        // Live traffic only: admin runs say nothing about how the rollout is going.
+        readExperimentTotals(options.db, from, undefined, 'live'),
       ]);
       return viewsSummary({
         flagKey,

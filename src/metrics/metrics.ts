@@ -31,7 +31,7 @@ export interface MetricsSources {
   pool?: Pool;
   refresher?: RefreshStatsLike;
   flags?: { list(): readonly Flag[] };
-  experiments?: { stats(): { inFlight: number; skipped: number } };
+  experiments?: { stats(): { inFlight: number; skipped: number; verifySkipped: number } };
 }
 
 export interface RequestSample {
@@ -149,9 +149,20 @@ function collectedGauges(registry: Registry, sources: MetricsSources) {
       skippedSeen = skipped;
     },
   });
+  let verifySkippedSeen = 0;
+  new Counter({
+    name: 'kgdb_experiment_verify_skipped_total',
+    help: 'Sampled calls served by the new path that were not verified because the verification cap was reached',
+    registers: [registry],
+    collect() {
+      const skipped = sources.experiments?.stats().verifySkipped ?? verifySkippedSeen;
+      if (skipped > verifySkippedSeen) this.inc(skipped - verifySkippedSeen);
+      verifySkippedSeen = skipped;
+    },
+  });
   new Gauge({
     name: 'kgdb_experiment_candidates_in_flight',
-    help: 'Detached shadow candidates running in this process',
+    help: 'Detached comparisons (shadow candidates and verifications) running in this process',
     registers: [registry],
     collect() {
       if (sources.experiments) this.set(sources.experiments.stats().inFlight);
@@ -178,14 +189,14 @@ export function createMetrics(registry: Registry, options: { processMetrics?: bo
   });
   const outcomes = new Counter({
     name: 'kgdb_experiment_outcomes_total',
-    help: 'Shadow experiment outcomes by experiment, mode (ab, aa) and outcome',
-    labelNames: ['experiment', 'mode', 'outcome'] as const,
+    help: 'Experiment outcomes by experiment, mode (ab, aa), outcome and source (live traffic, admin runs)',
+    labelNames: ['experiment', 'mode', 'outcome', 'source'] as const,
     registers: [registry],
   });
   const experimentDuration = new Histogram({
     name: 'kgdb_experiment_duration_seconds',
-    help: 'Duration of the control and the candidate of shadow experiments',
-    labelNames: ['experiment', 'side'] as const,
+    help: 'Duration of the control and the candidate of experiments, by source (live traffic, admin runs)',
+    labelNames: ['experiment', 'side', 'source'] as const,
     buckets: REQUEST_BUCKETS_SECONDS,
     registers: [registry],
   });
@@ -223,9 +234,11 @@ export function createMetrics(registry: Registry, options: { processMetrics?: bo
     },
     experimentResult(r) {
       const experiment = EXPERIMENT_NAME_PATTERN.test(r.name) ? r.name : 'other';
-      outcomes.inc({ experiment, mode: r.mode, outcome: r.outcome });
-      experimentDuration.observe({ experiment, side: 'control' }, r.control.ms / 1000);
-      if (r.candidate) experimentDuration.observe({ experiment, side: 'candidate' }, r.candidate.ms / 1000);
+      const source = r.source;
+      outcomes.inc({ experiment, mode: r.mode, outcome: r.outcome, source });
+      experimentDuration.observe({ experiment, side: 'control', source }, r.control.ms / 1000);
+      if (r.candidate)
+        experimentDuration.observe({ experiment, side: 'candidate', source }, r.candidate.ms / 1000);
     },
     flagEvaluation(e) {
       evaluations.inc({ flag: bounded(e.key, 'unknown'), variant: e.variant, reason: e.reason });

@@ -1,10 +1,11 @@
-import type { Comparison } from './experiment-types.js';
+import type { Comparison, Difference } from './experiment-types.js';
 
 /**
  * The default comparator of experiments (DESIGN §6), a pure function. Query results are compared as row
  * multisets unless order is part of the contract (`ordered`: a sorted page); floats are equal when they agree
  * to 6 significant digits; named fields (timestamps) are ignored at any depth. The diff is readable:
- * `rows[3].evidence_score: 87.5 → 87.6`, `rows[id=830].evidence_tier: "a" → "b"`, `rows: missing row {…}`.
+ * `rows[3].evidence_score: 87.5 → 87.6`, `rows[id=830].evidence_tier: "a" → "b"`, `rows: missing row {…}`;
+ * the same differences come as data (`Difference`: path, segments, kind, both values) for declared rules.
  */
 export interface CompareOptions {
   /** Arrays are sequences (position matters) instead of multisets. Default false. */
@@ -17,6 +18,8 @@ export interface CompareOptions {
   absoluteTolerance?: number;
   /** Lines kept in the diff; a last line counts the rest. Default 20. */
   maxDiffLines?: number;
+  /** Structured differences kept; beyond it the comparison is `truncated` (no rule explains it). Default 1000. */
+  maxDifferences?: number;
 }
 
 interface Settings {
@@ -77,78 +80,121 @@ export function formatValue(value: unknown): string {
 
 const join = (path: string, key: string) => (path === '' ? key : `${path}.${key}`);
 
+type Segments = readonly (string | number)[];
+
+/** A difference with its readable line. */
+interface Entry {
+  difference: Difference;
+  line: string;
+}
+
 class Differ {
-  readonly lines: string[] = [];
-  constructor(private readonly s: Settings) {}
+  /** The first `keep` differences; `total` counts them all. */
+  readonly entries: Entry[] = [];
+  total = 0;
+  constructor(
+    private readonly s: Settings,
+    private readonly keep: number,
+  ) {}
 
   equal(a: unknown, b: unknown): boolean {
-    const probe = new Differ(this.s);
-    probe.walk(a, b, '');
-    return probe.lines.length === 0;
+    const probe = new Differ(this.s, 0);
+    probe.walk(a, b, '', [], []);
+    return probe.total === 0;
   }
 
-  walk(a: unknown, b: unknown, path: string): void {
+  /** `at` / `bt`: the segments of `a` in the control and of `b` in the candidate (they differ in multisets). */
+  walk(a: unknown, b: unknown, path: string, at: Segments, bt: Segments): void {
     if (typeof a === 'number' && typeof b === 'number') {
-      if (!numbersEqual(a, b, this.s.digits, this.s.absolute)) this.change(path, a, b);
+      if (!numbersEqual(a, b, this.s.digits, this.s.absolute)) this.change(path, a, b, at, bt);
     } else if (Array.isArray(a) && Array.isArray(b)) {
-      const at = path === '' ? ROOT_ARRAY : path;
-      if (this.s.ordered) this.sequence(a, b, at);
-      else this.multiset(a, b, at);
+      const label = path === '' ? ROOT_ARRAY : path;
+      if (this.s.ordered) this.sequence(a, b, label, at, bt);
+      else this.multiset(a, b, label, at, bt);
     } else if (isPlain(a) && isPlain(b)) {
       const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-      for (const key of keys) this.walk(a[key], b[key], join(path, key));
+      for (const key of keys) this.walk(a[key], b[key], join(path, key), [...at, key], [...bt, key]);
     } else if (a !== b) {
-      this.change(path, a, b);
+      this.change(path, a, b, at, bt);
     }
   }
 
-  private change(path: string, a: unknown, b: unknown) {
-    this.lines.push(`${path === '' ? 'result' : path}: ${formatValue(a)} → ${formatValue(b)}`);
+  private add(difference: Difference, line: string) {
+    this.total++;
+    if (this.entries.length < this.keep) this.entries.push({ difference, line });
   }
 
-  private sequence(a: unknown[], b: unknown[], path: string) {
+  /** A field or scalar: present on one side only is 'missing' / 'extra', like rows. */
+  private change(path: string, a: unknown, b: unknown, at: Segments, bt: Segments) {
+    const kind = a === undefined ? 'extra' : b === undefined ? 'missing' : 'changed';
+    const segments = kind === 'extra' ? bt : at;
+    this.add(
+      { path, segments, kind, control: a, candidate: b },
+      `${path === '' ? 'result' : path}: ${formatValue(a)} → ${formatValue(b)}`,
+    );
+  }
+
+  private row(kind: 'missing' | 'extra', path: string, row: unknown, segments: Segments) {
+    const [control, candidate] = kind === 'missing' ? [row, undefined] : [undefined, row];
+    this.add({ path, segments, kind, control, candidate }, `${path}: ${kind} row ${formatValue(row)}`);
+  }
+
+  private sequence(a: unknown[], b: unknown[], path: string, at: Segments, bt: Segments) {
     const common = Math.min(a.length, b.length);
-    for (let i = 0; i < common; i++) this.walk(a[i], b[i], `${path}[${i}]`);
-    for (let i = common; i < a.length; i++)
-      this.lines.push(`${path}[${i}]: missing row ${formatValue(a[i])}`);
-    for (let i = common; i < b.length; i++) this.lines.push(`${path}[${i}]: extra row ${formatValue(b[i])}`);
+    for (let i = 0; i < common; i++) this.walk(a[i], b[i], `${path}[${i}]`, [...at, i], [...bt, i]);
+    for (let i = common; i < a.length; i++) this.row('missing', `${path}[${i}]`, a[i], [...at, i]);
+    for (let i = common; i < b.length; i++) this.row('extra', `${path}[${i}]`, b[i], [...bt, i]);
   }
 
-  /** Exact matches by rounded key first, then tolerant pairwise, then rows sharing an id diffed field by field. */
-  private multiset(a: unknown[], b: unknown[], path: string) {
+  /**
+   * Exact matches by rounded key first, then tolerant pairwise, then rows sharing an id diffed field by field.
+   * Works on indices, so every difference can name the row's position (see Difference.segments).
+   */
+  private multiset(a: unknown[], b: unknown[], path: string, at: Segments, bt: Segments) {
     const pool = new Map<string, number[]>();
-    b.forEach((row, i) => {
+    b.forEach((row, j) => {
       const key = keyOf(row, this.s.digits);
-      pool.set(key, [...(pool.get(key) ?? []), i]);
+      const hits = pool.get(key);
+      if (hits) hits.push(j);
+      else pool.set(key, [j]);
     });
-    const leftA: unknown[] = [];
-    for (const row of a) {
+    const leftA: number[] = [];
+    a.forEach((row, i) => {
       const hits = pool.get(keyOf(row, this.s.digits));
       if (hits && hits.length > 0) hits.shift();
-      else leftA.push(row);
-    }
-    let leftB = [...pool.values()]
-      .flat()
-      .sort((x, y) => x - y)
-      .map((i) => b[i]);
-    const unmatched: unknown[] = [];
-    for (const row of leftA) {
+      else leftA.push(i);
+    });
+    let leftB = [...pool.values()].flat().sort((x, y) => x - y);
+    const take = (k: number) => {
+      const j = leftB[k] as number;
+      leftB = leftB.filter((_, m) => m !== k);
+      return j;
+    };
+    const unmatched: number[] = [];
+    for (const i of leftA) {
       // Rounding can put two equal-to-6-digits numbers on either side of a boundary: compare tolerantly.
-      const j = leftB.findIndex((other) => this.equal(row, other));
-      if (j >= 0) leftB = leftB.filter((_, k) => k !== j);
-      else unmatched.push(row);
+      const k = leftB.findIndex((j) => this.equal(a[i], b[j]));
+      if (k >= 0) take(k);
+      else unmatched.push(i);
     }
-    for (const row of unmatched) {
+    for (const i of unmatched) {
+      const row = a[i];
       const id = isPlain(row) ? row.id : undefined;
-      const j = id === undefined ? -1 : leftB.findIndex((other) => isPlain(other) && other.id === id);
-      if (j >= 0) {
-        this.walk(row, leftB[j], `${path}[id=${formatValue(id)}]`);
-        leftB = leftB.filter((_, k) => k !== j);
+      const k =
+        id === undefined
+          ? -1
+          : leftB.findIndex((j) => {
+              const other = b[j];
+              return isPlain(other) && other.id === id;
+            });
+      if (k >= 0) {
+        const j = take(k);
+        this.walk(row, b[j], `${path}[id=${formatValue(id)}]`, [...at, i], [...bt, j]);
       } else {
-        this.lines.push(`${path}: missing row ${formatValue(row)}`);
+        this.row('missing', path, row, [...at, i]);
       }
     }
-    for (const row of leftB) this.lines.push(`${path}: extra row ${formatValue(row)}`);
+    for (const j of leftB) this.row('extra', path, b[j], [...bt, j]);
   }
 }
 
@@ -164,11 +210,15 @@ export function compareResults(
     digits: options.significantDigits ?? 6,
     absolute: options.absoluteTolerance ?? 1e-12,
   };
-  const differ = new Differ(settings);
-  differ.walk(normalize(control, settings), normalize(candidate, settings), '');
-  if (differ.lines.length === 0) return { equal: true };
-  const max = options.maxDiffLines ?? 20;
-  const lines = differ.lines.slice(0, max);
-  if (differ.lines.length > max) lines.push(`… and ${differ.lines.length - max} more differences`);
-  return { equal: false, diff: lines };
+  const maxLines = options.maxDiffLines ?? 20;
+  const maxDifferences = options.maxDifferences ?? 1000;
+  const differ = new Differ(settings, Math.max(maxLines, maxDifferences));
+  differ.walk(normalize(control, settings), normalize(candidate, settings), '', [], []);
+  if (differ.total === 0) return { equal: true };
+  const lines = differ.entries.slice(0, maxLines).map((e) => e.line);
+  if (differ.total > maxLines) lines.push(`… and ${differ.total - maxLines} more differences`);
+  const differences = differ.entries.slice(0, maxDifferences).map((e) => e.difference);
+  return differ.total > maxDifferences
+    ? { equal: false, diff: lines, differences, truncated: true }
+    : { equal: false, diff: lines, differences };
 }

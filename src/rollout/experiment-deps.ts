@@ -33,6 +33,8 @@ export interface RolloutDepsOptions {
    * hold every connection the serving path needs. Beyond it a sampled call runs the control only.
    */
   maxInFlight?: number;
+  /** Verifications (sampled calls served by the new path) at once in this process; default 2. */
+  maxVerifyInFlight?: number;
   /** Share of sampled calls run as A/A; default 0. */
   aaShare?: number;
   /** Test-only fault injection (see FaultInjection). */
@@ -55,7 +57,7 @@ export interface RolloutDeps {
   armSwitch: ArmSwitch;
   /** Starts the periodic window writes. */
   start(): void;
-  /** Waits for detached candidates, then writes what is left. */
+  /** Waits for detached comparisons, then writes what is left. */
   stop(): Promise<void>;
 }
 
@@ -87,6 +89,7 @@ export function createRolloutDeps(options: RolloutDepsOptions): RolloutDeps {
   const experimenter = createExperimenter({
     recorder,
     maxInFlight: options.maxInFlight ?? Math.max(4, Math.floor((options.pool.options.max ?? 10) / 2)),
+    maxVerifyInFlight: options.maxVerifyInFlight,
     faults: options.faults,
     logger: options.logger,
     onResult: (result) => metrics.experimentResult(result),

@@ -1,3 +1,4 @@
+import { type DifferenceRule, explainDifferences } from './difference-rules.js';
 import type { Comparison, Observation, Outcome } from './experiment-types.js';
 
 /** What decides an outcome, once both sides are known (or the candidate's time ran out). */
@@ -8,41 +9,43 @@ export interface OutcomeInput {
   timeoutMs: number;
   /** Runs only when both sides succeeded; may throw (recorded, never rethrown). */
   compare: (control: unknown, candidate: unknown) => Comparison;
-  /** A mismatch this predicate accepts becomes 'ignored'. */
-  ignoreMismatch?: (control: unknown, candidate: unknown) => boolean;
+  /** Declared differences: a comparison whose every difference one of them explains becomes 'ignored'. */
+  rules?: readonly DifferenceRule<unknown>[];
 }
 
 export interface Classified {
   outcome: Outcome;
   diff: string[];
+  /** The rules that explained the differences of an 'ignored' outcome, sorted; empty otherwise. */
+  rules: string[];
 }
 
 const message = (raw: unknown) => (raw instanceof Error ? raw.message : String(raw));
 
 /**
  * The outcome rule (pure): a failed control leaves nothing to compare; then the candidate's timeout and error;
- * then the comparison. A comparator or ignore predicate that throws makes a mismatch whose diff says so:
- * visible, counted against the candidate, never an exception in the caller.
+ * then the comparison and the declared rules. A comparator or rule that throws makes a mismatch whose diff says
+ * so: visible, counted against the candidate, never an exception in the caller.
  */
 export function classify(input: OutcomeInput): Classified {
   const { control, candidate } = input;
-  if (!control.ok) return { outcome: 'control_error', diff: [`control failed: ${control.error}`] };
-  if (candidate === null) {
-    return { outcome: 'timeout', diff: [`candidate did not finish within ${input.timeoutMs} ms`] };
-  }
-  if (!candidate.ok) return { outcome: 'candidate_error', diff: [`candidate failed: ${candidate.error}`] };
+  const out = (outcome: Outcome, diff: string[], rules: string[] = []): Classified => ({
+    outcome,
+    diff,
+    rules,
+  });
+  if (!control.ok) return out('control_error', [`control failed: ${control.error}`]);
+  if (candidate === null) return out('timeout', [`candidate did not finish within ${input.timeoutMs} ms`]);
+  if (!candidate.ok) return out('candidate_error', [`candidate failed: ${candidate.error}`]);
   let comparison: Comparison;
   try {
     comparison = input.compare(control.value, candidate.value);
   } catch (raw) {
-    return { outcome: 'mismatch', diff: [`comparator failed: ${message(raw)}`] };
+    return out('mismatch', [`comparator failed: ${message(raw)}`]);
   }
-  if (comparison.equal) return { outcome: 'match', diff: [] };
-  try {
-    if (input.ignoreMismatch?.(control.value, candidate.value))
-      return { outcome: 'ignored', diff: comparison.diff };
-  } catch (raw) {
-    return { outcome: 'mismatch', diff: [...comparison.diff, `ignore predicate failed: ${message(raw)}`] };
-  }
-  return { outcome: 'mismatch', diff: comparison.diff };
+  if (comparison.equal) return out('match', []);
+  const explanation = explainDifferences(comparison, input.rules ?? [], control.value, candidate.value);
+  if (explanation.explained) return out('ignored', comparison.diff, explanation.rules);
+  if ('failed' in explanation) return out('mismatch', [...comparison.diff, explanation.failed]);
+  return out('mismatch', comparison.diff);
 }

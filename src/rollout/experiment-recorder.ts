@@ -1,5 +1,5 @@
 import type { ExperimentRecorderSink } from './experiment.js';
-import type { ExperimentResult, Mode, SampledOutcome } from './experiment-types.js';
+import type { ExperimentResult, ExperimentSource, Mode, SampledOutcome } from './experiment-types.js';
 import type { RolloutWindow } from './rollout-window.js';
 
 /** A non-matching observation waiting to be written to kgdb_experiment_samples. */
@@ -7,8 +7,11 @@ export interface ExperimentSample {
   experiment: string;
   mode: Mode;
   outcome: SampledOutcome;
+  source: ExperimentSource;
   at: Date;
   diff: string[];
+  /** The declared rules that explained an 'ignored' run; empty otherwise. */
+  rules: string[];
   /** The request as JSON text (bounded), or null. */
   request: string | null;
   controlMs: number;
@@ -69,10 +72,12 @@ export function createExperimentRecorder(options: ExperimentRecorderOptions): Ex
         experiment: result.name,
         mode: result.mode,
         outcome: result.outcome,
+        source: result.source,
         at: now(),
         diff: result.diff
           .slice(0, MAX_DIFF_LINES)
           .map((l) => (l.length > MAX_LINE ? `${l.slice(0, MAX_LINE - 1)}…` : l)),
+        rules: result.rules,
         request: requestJson(result.request),
         controlMs: result.control.ms,
         candidateMs: result.candidate?.ms ?? null,

@@ -1,4 +1,5 @@
 import { KgdbError } from '../errors.js';
+import { checkRules, type DifferenceRule } from './difference-rules.js';
 import type { Comparison } from './experiment-types.js';
 import { EXPERIMENT_NAME_PATTERN } from './experiment-types.js';
 
@@ -17,14 +18,20 @@ export interface ExperimentDefinition<Req, T> {
   sampleRequests(): readonly Req[] | Promise<readonly Req[]>;
   /** The old path: its result is what callers get. */
   control(req: Req): Promise<T>;
-  /** The new path; `signal` aborts at the timeout. */
+  /** The new path as compared (uncached, so its durations are the path's own); `signal` aborts at the timeout. */
   candidate(req: Req, signal: AbortSignal): Promise<T>;
+  /**
+   * What serves a caller the rollout flag is on for (e.g. the candidate behind a cache); default `candidate`.
+   * Sampled calls served this way are still verified: control and candidate run detached and are compared.
+   */
+  serve?(req: Req): Promise<T>;
   /** Order is part of the contract for this request (a sorted page): true, or decided per request. */
   ordered?: boolean | ((req: Req) => boolean);
   /** Fields the default comparator skips. */
   ignore?: readonly string[];
   compare?: (control: T, candidate: T) => Comparison;
-  ignoreMismatch?: (control: T, candidate: T) => boolean;
+  /** Declared differences (names unique, /^[a-z][a-z0-9_]{0,63}$/): explained runs count as 'ignored' per rule. */
+  rules?: readonly DifferenceRule<T>[];
   /** Default DEFAULT_EXPERIMENT_TIMEOUT_MS. */
   timeoutMs?: number;
   /** The request as stored with samples (JSON); default the request itself. */
@@ -52,6 +59,7 @@ export function createExperimentRegistry(): ExperimentRegistry {
       }
       if (byName.has(definition.name))
         throw new Error(`experiment '${definition.name}' is already registered`);
+      checkRules(definition.name, definition.rules ?? []);
       byName.set(definition.name, definition as unknown as AnyExperiment);
     },
     get: (name) => byName.get(name),
@@ -76,7 +84,7 @@ export function specFields<Req, T>(def: ExperimentDefinition<Req, T>, req: Req) 
     candidate: (signal: AbortSignal) => def.candidate(req, signal),
     compare: def.compare,
     ignore: def.ignore,
-    ignoreMismatch: def.ignoreMismatch,
+    rules: def.rules,
     ordered: typeof def.ordered === 'function' ? def.ordered(req) : (def.ordered ?? false),
     timeoutMs: def.timeoutMs ?? DEFAULT_EXPERIMENT_TIMEOUT_MS,
     request: def.describe ? def.describe(req) : req,

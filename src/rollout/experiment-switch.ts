@@ -21,13 +21,16 @@ export interface ArmSwitchOptions {
   experimenter: Experimenter;
   /** On for a caller → the candidate path serves. Default 'use_database_views'. */
   rolloutFlag?: string;
-  /** Its percentage is the sampled share of control-served calls that also run the candidate. Default 'enable_shadow_testing'. */
+  /**
+   * Its percentage is the sampled share of calls, on either arm, that also run a comparison (a shadow
+   * candidate or a verification). Default 'enable_shadow_testing'.
+   */
   shadowFlag?: string;
   /** Arm labels of the flag's two sides; default { on: 'views', off: 'legacy' }. */
   arms?: { on: string; off: string };
   /** Share (0..1) of sampled calls run as A/A (control vs control) to measure noise; default 0. */
   aaShare?: number;
-  /** Test-only: the candidate path (serving or shadowing) fails on this share of calls. */
+  /** Test-only: the new path (serving, shadowing or verifying) fails on this share of calls. */
   faults?: FaultInjection;
   /** Per-call randomness (shadow sampling, A/A); Math.random by default. */
   random?: () => number;
@@ -36,7 +39,7 @@ export interface ArmSwitchOptions {
 export interface ArmDecision {
   arm: string;
   rollout: Evaluation;
-  /** The control serves and the candidate shadows this call. */
+  /** This call also runs a comparison: a shadow candidate (arm off) or a verification (arm on). */
   sampled: boolean;
 }
 
@@ -44,9 +47,10 @@ export interface ArmSwitch {
   /** Which arm serves this caller and whether the call is shadowed; sets request.arm. No I/O. */
   decide(request: ArmRequest): ArmDecision;
   /**
-   * Serves one call (issue 5 item 3): rollout flag on for this caller → the candidate path serves; otherwise
-   * the control serves and, on the sampled share, the candidate runs as a detached shadow. The result (or
-   * error) is always that of the serving path alone.
+   * Serves one call: rollout flag on for this caller → `serve` (default the candidate) answers and, on the
+   * sampled share, control and candidate run detached as a verification; otherwise the control serves and, on
+   * the sampled share, the candidate runs as a detached shadow. The result (or error) is always that of the
+   * serving path alone.
    */
   run<Req, T>(definition: ExperimentDefinition<Req, T>, input: Req, request: ArmRequest): Promise<T>;
 }
@@ -69,10 +73,17 @@ export function createArmSwitch(options: ArmSwitchOptions): ArmSwitch {
     request.arm = arm;
     // Sampling is per call, not per caller: a fresh random key each time, so the share is the flag's
     // percentage of calls and independent of who is in the rollout.
-    const sampled =
-      !rollout.value &&
-      options.flags.evaluate(shadowFlag, { targetingKey: `call:${Math.floor(random() * 2 ** 32)}` }).value;
+    const sampled = options.flags.evaluate(shadowFlag, {
+      targetingKey: `call:${Math.floor(random() * 2 ** 32)}`,
+    }).value;
     return { arm, rollout, sampled };
+  };
+
+  const serveOn = async <Req, T>(definition: ExperimentDefinition<Req, T>, input: Req): Promise<T> => {
+    if (faults && (faults.random ?? random)() < faults.candidateFailureRate) throw new InjectedFault();
+    return definition.serve
+      ? definition.serve(input)
+      : definition.candidate(input, new AbortController().signal);
   };
 
   return {
@@ -80,11 +91,19 @@ export function createArmSwitch(options: ArmSwitchOptions): ArmSwitch {
     async run(definition, input, request) {
       const { arm, sampled } = decide(request);
       if (arm === arms.on) {
-        if (faults && (faults.random ?? random)() < faults.candidateFailureRate) throw new InjectedFault();
-        return definition.candidate(input, new AbortController().signal);
+        // The served call is issued first; the verification never holds it up and never throws into it.
+        const served = serveOn(definition, input);
+        if (sampled)
+          options.experimenter.verify({ ...specFields(definition, input), mode: 'ab', source: 'live' });
+        return served;
       }
       const mode = sampled && options.aaShare && random() < options.aaShare ? 'aa' : 'ab';
-      return options.experimenter.run({ ...specFields(definition, input), sample: sampled, mode });
+      return options.experimenter.run({
+        ...specFields(definition, input),
+        sample: sampled,
+        mode,
+        source: 'live',
+      });
     },
   };
 }

@@ -1,11 +1,14 @@
+import { AsyncResource } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import { toError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { compareResults } from './comparator.js';
+import type { DifferenceRule } from './difference-rules.js';
 import { classify } from './experiment-outcome.js';
 import {
   type Comparison,
   type ExperimentResult,
+  type ExperimentSource,
   type FaultInjection,
   InjectedFault,
   type Mode,
@@ -23,8 +26,8 @@ export interface ExperimentSpec<T> {
   compare?: (control: T, candidate: T) => Comparison;
   /** Field names the default comparator skips (timestamps). */
   ignore?: readonly string[];
-  /** A mismatch this accepts is recorded as 'ignored' (known, harmless differences). */
-  ignoreMismatch?: (control: T, candidate: T) => boolean;
+  /** Declared differences: a comparison whose every difference one of them explains is recorded 'ignored'. */
+  rules?: readonly DifferenceRule<T>[];
   /** Order is part of the contract (a sorted page): compare arrays as sequences. */
   ordered?: boolean;
   /** Run the candidate on this call: the caller's decision (the `enable_shadow_testing` flag or explicit). */
@@ -35,7 +38,12 @@ export interface ExperimentSpec<T> {
   mode?: Mode;
   /** The request as JSON, stored with non-matching samples so they can be replayed. */
   request?: unknown;
+  /** Who asked: 'live' (the arm switch; the guard's evidence) or 'admin' (run-single, run-batch). Default 'live'. */
+  source?: ExperimentSource;
 }
+
+/** What verify() and runNow() take: the comparison always runs. */
+export type ComparisonSpec<T> = Omit<ExperimentSpec<T>, 'sample'>;
 
 export interface ExperimentRecorderSink {
   /** Synchronous and bounded (an in-memory enqueue); runs once per finished experiment call. */
@@ -46,6 +54,11 @@ export interface ExperimenterOptions {
   recorder: ExperimentRecorderSink;
   /** Candidates running at once in this process; a sampled call beyond it runs the control only. Default 32. */
   maxInFlight?: number;
+  /**
+   * Verifications running at once (verify()); beyond it one is skipped. Default 2: a verification runs both
+   * paths on top of the call that was served, so only a few may hold connections at a time.
+   */
+  maxVerifyInFlight?: number;
   /** Test-only: make the candidate fail on a share of calls. */
   faults?: FaultInjection;
   /** Monotonic ms clock; performance.now by default. */
@@ -56,23 +69,40 @@ export interface ExperimenterOptions {
 }
 
 export interface ExperimenterStats {
+  /** Detached comparisons running: shadows and verifications. */
   inFlight: number;
+  /** Comparisons started: shadows, admin runs and verifications. */
   started: number;
   /** Sampled calls that ran the control only because maxInFlight candidates were already running. */
   skipped: number;
+  /** Verifications running. */
+  verifying: number;
+  /** Verifications not started because maxVerifyInFlight were already running. */
+  verifySkipped: number;
 }
 
 export interface Experimenter {
   /** Resolves or rejects exactly as the control does; a sampled candidate runs detached and is recorded. */
   run<T>(spec: ExperimentSpec<T>): Promise<T>;
   /** Runs both now and waits for the comparison (admin run-single/run-batch); recorded like run(). */
-  runNow<T>(spec: Omit<ExperimentSpec<T>, 'sample'>): Promise<ExperimentResult>;
-  /** Resolves when every detached candidate started so far has been recorded (shutdown, tests). */
+  runNow<T>(spec: ComparisonSpec<T>): Promise<ExperimentResult>;
+  /**
+   * Starts control and candidate detached and records their comparison (a call served by another path, e.g.
+   * the cached views). Returns at once, never throws; false when skipped at maxVerifyInFlight.
+   */
+  verify<T>(spec: ComparisonSpec<T>): boolean;
+  /** Resolves when every detached comparison started so far has been recorded (shutdown, tests). */
   drain(): Promise<void>;
   stats(): ExperimenterStats;
 }
 
 type Run = { observation: Observation; raw?: unknown };
+
+/**
+ * Runs `fn` in the async context this module was loaded in, outside every request: request-scoped state
+ * (AsyncLocalStorage: a request's database time, its logger bindings) must not see detached work.
+ */
+const detached: <R>(fn: () => R) => R = AsyncResource.bind(<R>(fn: () => R) => fn());
 
 async function timed(arm: Observation['arm'], clock: () => number, fn: () => Promise<unknown>): Promise<Run> {
   const start = clock();
@@ -87,8 +117,10 @@ async function timed(arm: Observation['arm'], clock: () => number, fn: () => Pro
 export function createExperimenter(options: ExperimenterOptions): Experimenter {
   const clock = options.clock ?? (() => performance.now());
   const maxInFlight = options.maxInFlight ?? 32;
+  const maxVerifyInFlight = options.maxVerifyInFlight ?? 2;
   const pending = new Set<Promise<void>>();
-  const stats = { started: 0, skipped: 0 };
+  const verifying = new Set<Promise<void>>();
+  const stats = { started: 0, skipped: 0, verifySkipped: 0 };
 
   const record = (result: ExperimentResult) => {
     try {
@@ -101,7 +133,7 @@ export function createExperimenter(options: ExperimenterOptions): Experimenter {
   };
 
   const candidateOf =
-    <T>(spec: Omit<ExperimentSpec<T>, 'sample'>, signal: AbortSignal) =>
+    <T>(spec: ComparisonSpec<T>, signal: AbortSignal) =>
     async () => {
       if (spec.mode === 'aa') return spec.control();
       const faults = options.faults;
@@ -109,12 +141,17 @@ export function createExperimenter(options: ExperimenterOptions): Experimenter {
       return spec.candidate(signal);
     };
 
-  /** Starts control and candidate in the same tick; `finished` settles once the result is recorded. */
-  const start = <T>(spec: Omit<ExperimentSpec<T>, 'sample'>) => {
+  /**
+   * Starts control and candidate in the same tick; `finished` settles once the result is recorded. The candidate
+   * runs detached from the caller's context, and so does the control unless it serves the caller (`serving`).
+   */
+  const start = <T>(spec: ComparisonSpec<T>, serving = false) => {
     stats.started++;
     const abort = new AbortController();
-    const controlRun = timed('control', clock, spec.control);
-    const candidateRun = timed('candidate', clock, candidateOf(spec, abort.signal));
+    const controlRun = serving
+      ? timed('control', clock, spec.control)
+      : detached(() => timed('control', clock, spec.control));
+    const candidateRun = detached(() => timed('candidate', clock, candidateOf(spec, abort.signal)));
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<null>((resolve) => {
       timer = setTimeout(() => {
@@ -131,18 +168,20 @@ export function createExperimenter(options: ExperimenterOptions): Experimenter {
       b: unknown,
     ) => Comparison;
     const finished = Promise.all([controlRun, bounded]).then(([control, candidate]) => {
-      const { outcome, diff } = classify({
+      const { outcome, diff, rules } = classify({
         control: control.observation,
         candidate,
         timeoutMs: spec.timeoutMs,
         compare,
-        ignoreMismatch: spec.ignoreMismatch as ((a: unknown, b: unknown) => boolean) | undefined,
+        rules: spec.rules as readonly DifferenceRule<unknown>[] | undefined,
       });
       const result: ExperimentResult = {
         name: spec.name,
         mode: spec.mode ?? 'ab',
         outcome,
         diff,
+        rules,
+        source: spec.source ?? 'live',
         control: control.observation,
         candidate,
         request: spec.request,
@@ -156,7 +195,7 @@ export function createExperimenter(options: ExperimenterOptions): Experimenter {
     );
     pending.add(tracked);
     void tracked.finally(() => pending.delete(tracked));
-    return { controlRun, finished };
+    return { controlRun, finished, tracked };
   };
 
   return {
@@ -166,7 +205,7 @@ export function createExperimenter(options: ExperimenterOptions): Experimenter {
         stats.skipped++;
         return spec.control();
       }
-      const { controlRun } = start(spec);
+      const { controlRun } = start(spec, true);
       const control = await controlRun;
       // The caller sees the control's own value or its own error object, untouched.
       if (!control.observation.ok) throw control.raw;
@@ -175,9 +214,25 @@ export function createExperimenter(options: ExperimenterOptions): Experimenter {
     async runNow(spec) {
       return start(spec).finished;
     },
+    verify(spec) {
+      if (verifying.size >= maxVerifyInFlight) {
+        stats.verifySkipped++;
+        return false;
+      }
+      try {
+        const { tracked } = start(spec);
+        verifying.add(tracked);
+        void tracked.finally(() => verifying.delete(tracked));
+        return true;
+      } catch (raw) {
+        // Only a bug can get here (start settles everything it runs); the served call must not notice.
+        options.logger?.warn({ err: toError(raw), experiment: spec.name }, 'verification not started');
+        return false;
+      }
+    },
     async drain() {
       while (pending.size > 0) await Promise.all([...pending]);
     },
-    stats: () => ({ inFlight: pending.size, ...stats }),
+    stats: () => ({ inFlight: pending.size, verifying: verifying.size, ...stats }),
   };
 }

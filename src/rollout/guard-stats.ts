@@ -12,14 +12,18 @@ export interface WindowQuery {
   until: Date;
 }
 
-/** The guard's input, summed over every instance's window rows in [since, until]. */
+/**
+ * The guard's input, summed over every instance's window rows in [since, until]: live runs only, so an admin
+ * batch can neither make up the minimum sample count nor move a rate.
+ */
 export async function readWindowStats(db: Queryable, q: WindowQuery): Promise<WindowStats> {
   const [arms, experiments] = await Promise.all([
     readArmTotals(db, q.since),
-    readExperimentTotals(db, q.since, q.experiments),
+    readExperimentTotals(db, q.since, q.experiments, 'live'),
   ]);
   const served = arms.find((a) => a.arm === q.arm);
   const counts = noOutcomes();
+  const ignoredByRule: Record<string, number> = {};
   const candidateLatency = emptyHistogram();
   const aaSum = { runs: 0, compared: 0, mismatch: 0 };
   let instances = served?.instances ?? 0;
@@ -33,6 +37,8 @@ export async function readWindowStats(db: Queryable, q: WindowQuery): Promise<Wi
       continue;
     }
     for (const [outcome, n] of Object.entries(e.counts)) counts[outcome as keyof typeof counts] += n;
+    for (const [rule, n] of Object.entries(e.ignoredByRule))
+      ignoredByRule[rule] = (ignoredByRule[rule] ?? 0) + n;
     addInto(candidateLatency, e.candidateLatency);
   }
   return {
@@ -42,7 +48,7 @@ export async function readWindowStats(db: Queryable, q: WindowQuery): Promise<Wi
     served: served
       ? { requests: served.requests, errors: served.errors, latency: served.latency }
       : { requests: 0, errors: 0, latency: emptyHistogram() },
-    shadow: { counts, candidateLatency },
+    shadow: { counts, ignoredByRule, candidateLatency },
     aa: aaSum.runs > 0 ? { compared: aaSum.compared, mismatch: aaSum.mismatch } : null,
   };
 }

@@ -4,7 +4,8 @@ import { mergeHistograms, quantile, totalCount } from './rollout-window-histogra
 /**
  * The guard's rule (DESIGN §6, issue 5 item 5), pure: window numbers, thresholds and `now` in, a verdict out.
  * The guarded path is the one the flag turns on (the views): every execution of it counts, whether it served a
- * request (the 'views' arm) or ran as a shadow candidate on the legacy arm.
+ * request (the 'views' arm) or ran as the candidate of a live comparison (a shadow on the legacy arm, a
+ * verification on the views arm). Declared differences agree: they are reported, never counted as mismatches.
  */
 export interface GuardThresholds {
   /** Roll back above this share of failed views-path executions (5xx served + candidate errors + timeouts). Default 0.01. */
@@ -37,8 +38,15 @@ export interface WindowStats {
   instances: number;
   /** Requests the guarded arm served: count, responses ≥ 500, latency histogram (rollout-window-histogram). */
   served: { requests: number; errors: number; latency: readonly number[] };
-  /** Shadow runs (mode ab) of the guarded experiments: outcome counts and candidate durations. */
-  shadow: { counts: Readonly<Record<Outcome, number>>; candidateLatency: readonly number[] };
+  /**
+   * Live comparisons (mode ab: shadows and verifications) of the guarded experiments: outcome counts, the
+   * ignored ones per declared rule, and candidate durations. Admin runs are not evidence and never appear here.
+   */
+  shadow: {
+    counts: Readonly<Record<Outcome, number>>;
+    ignoredByRule: Readonly<Record<string, number>>;
+    candidateLatency: readonly number[];
+  };
   /** A/A comparisons of the same experiments (the noise floor); null when none ran. */
   aa: { compared: number; mismatch: number } | null;
 }
@@ -76,6 +84,10 @@ export interface Measured {
   p99_ms: number | null;
   compared: number;
   mismatches: number;
+  /** Compared runs whose every difference a declared rule explained: agreeing, reported apart. */
+  declared_differences: number;
+  declared_by_rule: Record<string, number>;
+  /** mismatches / compared: declared differences are in the denominator, never in the numerator. */
   mismatch_rate: number | null;
   aa_mismatch_rate: number | null;
   net_mismatch_rate: number | null;
@@ -132,6 +144,8 @@ export function measure(stats: WindowStats, rollout: RolloutState, t: GuardThres
     p99_ms: totalCount(latency) > 0 ? quantile(latency, 0.99) : null,
     compared,
     mismatches: c.mismatch,
+    declared_differences: c.ignored,
+    declared_by_rule: { ...stats.shadow.ignoredByRule },
     mismatch_rate: mismatchRate,
     aa_mismatch_rate: aaRate,
     net_mismatch_rate: mismatchRate === null ? null : Math.max(0, mismatchRate - (aaRate ?? 0)),

@@ -1,6 +1,12 @@
 import type { Queryable } from '../db/pool.js';
 import type { ExperimentSample } from './experiment-recorder.js';
-import { type Mode, OUTCOMES, type Outcome, type SampledOutcome } from './experiment-types.js';
+import {
+  type ExperimentSource,
+  type Mode,
+  OUTCOMES,
+  type Outcome,
+  type SampledOutcome,
+} from './experiment-types.js';
 import type { ArmCell, ExperimentCell } from './rollout-window.js';
 import { emptyHistogram } from './rollout-window-histogram.js';
 
@@ -13,11 +19,16 @@ export interface ArmTotals {
   instances: number;
 }
 
-/** One experiment and mode summed over instances and windows. */
+/** Which recorded runs to sum: one source, or both. */
+export type SourceFilter = ExperimentSource | 'all';
+
+/** One experiment and mode summed over instances, windows and the sources asked for. */
 export interface ExperimentTotals {
   experiment: string;
   mode: Mode;
   counts: Record<Outcome, number>;
+  /** Ignored runs per rule that explained them. */
+  ignoredByRule: Record<string, number>;
   controlLatency: number[];
   candidateLatency: number[];
   instances: number;
@@ -28,9 +39,11 @@ export interface StoredSample {
   experiment: string;
   mode: Mode;
   outcome: SampledOutcome;
+  source: ExperimentSource;
   at: Date;
   instance_id: string;
   diff: string[];
+  rules: string[];
   request: unknown;
   control_ms: number | null;
   candidate_ms: number | null;
@@ -72,24 +85,28 @@ export async function writeExperimentDeltas(
     start_ms: c.windowStart,
     experiment: c.experiment,
     mode: c.mode,
+    source: c.source,
     ...c.counts,
+    ignored_by_rule: c.ignoredByRule,
     control_latency: c.controlLatency,
     candidate_latency: c.candidateLatency,
   }));
   const toArray = (col: string) =>
     `array(select e.v::bigint from jsonb_array_elements_text(r.${col}) with ordinality as e(v, i) order by e.i)`;
   await db.query(
-    `insert into kgdb_experiment_windows as w (experiment, window_start, mode, instance_id, match, mismatch, ignored,
-            candidate_error, control_error, timeout, control_latency, candidate_latency)
-     select r.experiment, to_timestamp(r.start_ms / 1000.0), r.mode, $1, r.match, r.mismatch, r.ignored,
-            r.candidate_error, r.control_error, r.timeout, ${toArray('control_latency')}, ${toArray('candidate_latency')}
-       from jsonb_to_recordset($2::jsonb) as r(start_ms bigint, experiment text, mode text, match bigint,
-            mismatch bigint, ignored bigint, candidate_error bigint, control_error bigint, timeout bigint,
-            control_latency jsonb, candidate_latency jsonb)
-     on conflict (experiment, window_start, mode, instance_id) do update
+    `insert into kgdb_experiment_windows as w (experiment, window_start, mode, source, instance_id, match, mismatch,
+            ignored, candidate_error, control_error, timeout, ignored_by_rule, control_latency, candidate_latency)
+     select r.experiment, to_timestamp(r.start_ms / 1000.0), r.mode, r.source, $1, r.match, r.mismatch, r.ignored,
+            r.candidate_error, r.control_error, r.timeout, r.ignored_by_rule,
+            ${toArray('control_latency')}, ${toArray('candidate_latency')}
+       from jsonb_to_recordset($2::jsonb) as r(start_ms bigint, experiment text, mode text, source text,
+            match bigint, mismatch bigint, ignored bigint, candidate_error bigint, control_error bigint,
+            timeout bigint, ignored_by_rule jsonb, control_latency jsonb, candidate_latency jsonb)
+     on conflict (experiment, window_start, mode, source, instance_id) do update
         set match = w.match + excluded.match, mismatch = w.mismatch + excluded.mismatch,
             ignored = w.ignored + excluded.ignored, candidate_error = w.candidate_error + excluded.candidate_error,
             control_error = w.control_error + excluded.control_error, timeout = w.timeout + excluded.timeout,
+            ignored_by_rule = kgdb_add_rule_counts(w.ignored_by_rule, excluded.ignored_by_rule),
             control_latency = kgdb_add_counts(w.control_latency, excluded.control_latency),
             candidate_latency = kgdb_add_counts(w.candidate_latency, excluded.candidate_latency),
             updated_at = now()`,
@@ -97,7 +114,7 @@ export async function writeExperimentDeltas(
   );
 }
 
-/** Inserts samples, then keeps only the newest `cap` per experiment touched (oldest dropped). */
+/** Inserts samples, then keeps only the newest `cap` per experiment and source touched (oldest dropped). */
 export async function writeSamples(
   db: Queryable,
   instanceId: string,
@@ -109,30 +126,36 @@ export async function writeSamples(
     experiment: s.experiment,
     mode: s.mode,
     outcome: s.outcome,
+    source: s.source,
     at: s.at.toISOString(),
     diff: s.diff,
+    rules: s.rules,
     request: s.request,
     control_ms: s.controlMs,
     candidate_ms: s.candidateMs,
   }));
   await db.query(
-    `insert into kgdb_experiment_samples (experiment, mode, outcome, at, instance_id, diff, request, control_ms, candidate_ms)
-     select r.experiment, r.mode, r.outcome, r.at, $1,
+    `insert into kgdb_experiment_samples (experiment, mode, outcome, source, at, instance_id, diff, rules, request,
+            control_ms, candidate_ms)
+     select r.experiment, r.mode, r.outcome, r.source, r.at, $1,
             array(select e.v from jsonb_array_elements_text(r.diff) with ordinality as e(v, i) order by e.i),
+            array(select e.v from jsonb_array_elements_text(r.rules) with ordinality as e(v, i) order by e.i),
             r.request::jsonb, r.control_ms, r.candidate_ms
-       from jsonb_to_recordset($2::jsonb) as r(experiment text, mode text, outcome text, at timestamptz, diff jsonb,
-            request text, control_ms float8, candidate_ms float8)`,
+       from jsonb_to_recordset($2::jsonb) as r(experiment text, mode text, outcome text, source text,
+            at timestamptz, diff jsonb, rules jsonb, request text, control_ms float8, candidate_ms float8)`,
     [instanceId, JSON.stringify(rows)],
   );
-  const names = [...new Set(samples.map((s) => s.experiment))];
+  const touched = [...new Map(samples.map((s) => [`${s.experiment}|${s.source}`, s])).values()];
   await db.query(
     `delete from kgdb_experiment_samples s
-      using (select n.experiment,
-                    (select k.id from kgdb_experiment_samples k where k.experiment = n.experiment
-                      order by k.id desc offset $2 limit 1) as keep_above
-               from unnest($1::text[]) as n(experiment)) c
-      where s.experiment = c.experiment and c.keep_above is not null and s.id <= c.keep_above`,
-    [names, cap],
+      using (select n.experiment, n.source,
+                    (select k.id from kgdb_experiment_samples k
+                      where k.experiment = n.experiment and k.source = n.source
+                      order by k.id desc offset $3 limit 1) as keep_above
+               from unnest($1::text[], $2::text[]) as n(experiment, source)) c
+      where s.experiment = c.experiment and s.source = c.source and c.keep_above is not null
+        and s.id <= c.keep_above`,
+    [touched.map((s) => s.experiment), touched.map((s) => s.source), cap],
   );
 }
 
@@ -151,27 +174,34 @@ export async function readArmTotals(db: Queryable, since: Date, until?: Date): P
 
 type TotalsRow = Omit<ExperimentTotals, 'counts'> & Record<Outcome, number>;
 
-/** Experiments summed over all instances for windows starting at or after `since` (optionally only `names`). */
+/**
+ * Experiments summed over all instances for windows starting at or after `since` (optionally only `names`),
+ * over the runs of `source` ('all': live and admin together, the default).
+ */
 export async function readExperimentTotals(
   db: Queryable,
   since: Date,
   names?: readonly string[],
+  source: SourceFilter = 'all',
 ): Promise<ExperimentTotals[]> {
   const sums = OUTCOMES.map((o) => `sum(w.${o})::float8 as ${o}`).join(', ');
   const { rows } = await db.query<TotalsRow>(
     `select w.experiment, w.mode, ${sums},
+            kgdb_sum_rule_counts(w.ignored_by_rule) as "ignoredByRule",
             kgdb_sum_counts(w.control_latency)::float8[] as "controlLatency",
             kgdb_sum_counts(w.candidate_latency)::float8[] as "candidateLatency",
             count(distinct w.instance_id)::int as instances
        from kgdb_experiment_windows w
       where w.window_start >= $1 and ($2::text[] is null or w.experiment = any($2::text[]))
+        and ($3::text is null or w.source = $3)
       group by w.experiment, w.mode order by w.experiment, w.mode`,
-    [since, names ? [...names] : null],
+    [since, names ? [...names] : null, source === 'all' ? null : source],
   );
   return rows.map((r) => ({
     experiment: r.experiment,
     mode: r.mode,
     counts: Object.fromEntries(OUTCOMES.map((o) => [o, r[o]])) as Record<Outcome, number>,
+    ignoredByRule: r.ignoredByRule,
     controlLatency: r.controlLatency.length > 0 ? r.controlLatency : emptyHistogram(),
     candidateLatency: r.candidateLatency.length > 0 ? r.candidateLatency : emptyHistogram(),
     instances: r.instances,
@@ -180,14 +210,16 @@ export async function readExperimentTotals(
 
 export async function readSamples(
   db: Queryable,
-  filter: { experiment?: string; since?: Date; limit: number },
+  filter: { experiment?: string; since?: Date; source?: ExperimentSource; limit: number },
 ): Promise<StoredSample[]> {
   const { rows } = await db.query<StoredSample>(
-    `select s.id, s.experiment, s.mode, s.outcome, s.at, s.instance_id, s.diff, s.request, s.control_ms, s.candidate_ms
+    `select s.id, s.experiment, s.mode, s.outcome, s.source, s.at, s.instance_id, s.diff, s.rules, s.request,
+            s.control_ms, s.candidate_ms
        from kgdb_experiment_samples s
       where ($1::text is null or s.experiment = $1) and ($2::timestamptz is null or s.at >= $2)
-      order by s.id desc limit $3`,
-    [filter.experiment ?? null, filter.since ?? null, filter.limit],
+        and ($3::text is null or s.source = $3)
+      order by s.id desc limit $4`,
+    [filter.experiment ?? null, filter.since ?? null, filter.source ?? null, filter.limit],
   );
   return rows;
 }

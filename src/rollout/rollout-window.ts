@@ -2,9 +2,11 @@ import {
   ARM_PATTERN,
   EXPERIMENT_NAME_PATTERN,
   type ExperimentResult,
+  type ExperimentSource,
   type Mode,
   OUTCOMES,
   type Outcome,
+  RULE_NAME_PATTERN,
 } from './experiment-types.js';
 import { addInto, emptyHistogram, observe } from './rollout-window-histogram.js';
 
@@ -18,12 +20,15 @@ export interface ArmCell {
   latency: number[];
 }
 
-/** One experiment's outcomes in one window of one instance, per mode. */
+/** One experiment's outcomes in one window of one instance, per mode and source. */
 export interface ExperimentCell {
   windowStart: number;
   experiment: string;
   mode: Mode;
+  source: ExperimentSource;
   counts: Record<Outcome, number>;
+  /** Ignored runs per rule that explained them (a run explained by two rules counts for both). */
+  ignoredByRule: Record<string, number>;
   controlLatency: number[];
   candidateLatency: number[];
 }
@@ -61,6 +66,11 @@ export interface RolloutWindow {
 const zeroCounts = (): Record<Outcome, number> =>
   Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
 
+/** Rule names become jsonb keys of the window rows: only well-formed ones are counted. */
+function addRules(into: Record<string, number>, rules: readonly string[]) {
+  for (const rule of rules) if (RULE_NAME_PATTERN.test(rule)) into[rule] = (into[rule] ?? 0) + 1;
+}
+
 /** The per-instance accumulator of rollout numbers (issue 5 item 5); the writer adds it into PostgreSQL. */
 export function createRolloutWindow(options: RolloutWindowOptions = {}): RolloutWindow {
   const windowMs = options.windowMs ?? 10_000;
@@ -96,15 +106,17 @@ export function createRolloutWindow(options: RolloutWindowOptions = {}): Rollout
     return cell;
   };
 
-  const experimentCell = (windowStart: number, experiment: string, mode: Mode) => {
-    const key = `${windowStart}|${experiment}|${mode}`;
+  const experimentCell = (windowStart: number, experiment: string, mode: Mode, source: ExperimentSource) => {
+    const key = `${windowStart}|${experiment}|${mode}|${source}`;
     let cell = experiments.get(key);
     if (!cell) {
       cell = {
         windowStart,
         experiment,
         mode,
+        source,
         counts: zeroCounts(),
+        ignoredByRule: {},
         controlLatency: emptyHistogram(),
         candidateLatency: emptyHistogram(),
       };
@@ -124,8 +136,9 @@ export function createRolloutWindow(options: RolloutWindowOptions = {}): Rollout
     },
     observeExperiment(result) {
       if (!admit(experimentNames, result.name, EXPERIMENT_NAME_PATTERN, maxExperiments)) return;
-      const cell = experimentCell(startOf(now()), result.name, result.mode);
+      const cell = experimentCell(startOf(now()), result.name, result.mode, result.source);
       cell.counts[result.outcome]++;
+      if (result.outcome === 'ignored') addRules(cell.ignoredByRule, result.rules);
       observe(cell.controlLatency, result.control.ms);
       if (result.candidate) observe(cell.candidateLatency, result.candidate.ms);
     },
@@ -146,8 +159,10 @@ export function createRolloutWindow(options: RolloutWindowOptions = {}): Rollout
       }
       for (const d of deltas.experiments) {
         if (d.windowStart < oldest) continue;
-        const cell = experimentCell(d.windowStart, d.experiment, d.mode);
+        const cell = experimentCell(d.windowStart, d.experiment, d.mode, d.source);
         for (const o of OUTCOMES) cell.counts[o] += d.counts[o];
+        for (const [rule, n] of Object.entries(d.ignoredByRule))
+          cell.ignoredByRule[rule] = (cell.ignoredByRule[rule] ?? 0) + n;
         addInto(cell.controlLatency, d.controlLatency);
         addInto(cell.candidateLatency, d.candidateLatency);
       }

@@ -8,8 +8,8 @@ import { type AnyExperiment, type ExperimentRegistry, specFields } from './exper
 import type { ExperimentResult, Mode } from './experiment-types.js';
 import { OUTCOMES, type Outcome } from './experiment-types.js';
 import { unknownFields } from './flag-rules.js';
-import { quantile } from './rollout-window-histogram.js';
-import { readExperimentTotals, readSamples } from './rollout-window-store.js';
+import { readExperimentTotals, readSamples, type SourceFilter } from './rollout-window-store.js';
+import { experimentResults } from './shadow-results.js';
 import {
   BATCH_FIELDS,
   type ResultsQuery,
@@ -40,13 +40,15 @@ const view = (r: ExperimentResult) => ({
   endpoint: r.name,
   mode: r.mode,
   outcome: r.outcome,
+  source: r.source,
+  rules: r.rules,
   diff: r.diff,
   control_ms: round(r.control.ms),
   candidate_ms: r.candidate ? round(r.candidate.ms) : null,
   request: r.request ?? null,
 });
 
-/** Runs one registered experiment on one of its sample requests, both sides awaited. */
+/** Runs one registered experiment on one of its sample requests, both sides awaited; recorded as 'admin'. */
 async function runOne(experimenter: Experimenter, def: AnyExperiment, index: number, mode: Mode) {
   const requests = await def.sampleRequests();
   if (requests.length === 0) {
@@ -55,7 +57,11 @@ async function runOne(experimenter: Experimenter, def: AnyExperiment, index: num
       detail: `Experiment '${def.name}' has no sample requests`,
     });
   }
-  return experimenter.runNow({ ...specFields(def, requests[index % requests.length]), mode });
+  return experimenter.runNow({
+    ...specFields(def, requests[index % requests.length]),
+    mode,
+    source: 'admin',
+  });
 }
 
 /** Before validation: an absent body is {}, and one 400 names every unknown field. */
@@ -81,7 +87,7 @@ export const shadowRoutes: FastifyPluginAsync<ShadowRoutesOptions> = async (app,
       schema: {
         tags,
         summary:
-          'Outcome counts per experiment (all instances), match rates, recent mismatch samples with diffs',
+          'Outcome counts per experiment (all instances; live traffic and admin runs apart), ignored runs per declared rule, match rates, recent non-matching samples with diffs',
         querystring: ResultsQuerySchema,
       },
     },
@@ -97,41 +103,26 @@ export const shadowRoutes: FastifyPluginAsync<ShadowRoutesOptions> = async (app,
       }
       await flush();
       const to = new Date();
-      const from = new Date(to.getTime() - (q.window_seconds ?? (q.hours ?? 1) * 3600) * 1000);
-      const totals = await readExperimentTotals(db, from, q.experiment ? [q.experiment] : undefined);
-      const names = q.experiment
-        ? [q.experiment]
-        : [...new Set([...experiments.names(), ...totals.map((t) => t.experiment)])].sort();
-      const rows = names.map((name) => {
-        const byMode = (mode: Mode) => {
-          const t = totals.find((e) => e.experiment === name && e.mode === mode);
-          const counts =
-            t?.counts ?? (Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>);
-          const compared = counts.match + counts.mismatch + counts.ignored;
-          return {
-            counts,
-            total: OUTCOMES.reduce((s, o) => s + counts[o], 0),
-            compared,
-            match_rate: compared > 0 ? Number(((counts.match + counts.ignored) / compared).toFixed(6)) : null,
-            control_p50_ms: t ? round(quantile(t.controlLatency, 0.5)) : null,
-            candidate_p50_ms: t ? round(quantile(t.candidateLatency, 0.5)) : null,
-          };
-        };
-        return {
-          experiment: name,
-          registered: experiments.get(name) !== undefined,
-          ab: byMode('ab'),
-          aa: byMode('aa'),
-        };
-      });
+      const seconds = q.window_seconds ?? (q.hours ?? 1) * 3600;
+      const from = new Date(to.getTime() - seconds * 1000);
+      const only = q.experiment ? [q.experiment] : undefined;
+      const [live, admin] = await Promise.all([
+        readExperimentTotals(db, from, only, 'live'),
+        readExperimentTotals(db, from, only, 'admin'),
+      ]);
+      const names =
+        only ??
+        [...new Set([...experiments.names(), ...[...live, ...admin].map((t) => t.experiment)])].sort();
       const samples = await readSamples(db, {
         experiment: q.experiment,
         since: from,
         limit: q.samples ?? 20,
       });
       return {
-        window: { from: from.toISOString(), to: to.toISOString(), seconds: q.window_seconds ?? 3600 },
-        experiments: rows,
+        window: { from: from.toISOString(), to: to.toISOString(), seconds },
+        experiments: names.map((n) =>
+          experimentResults(n, experiments.get(n) !== undefined, { live, admin }),
+        ),
         samples,
       };
     },
@@ -159,7 +150,8 @@ export const shadowRoutes: FastifyPluginAsync<ShadowRoutesOptions> = async (app,
     {
       schema: {
         tags,
-        summary: 'Run N sample requests per experiment now (recorded); returns counts and the first diffs',
+        summary:
+          "Run N sample requests per experiment now (recorded as 'admin'); returns counts and the first diffs",
         body: RunBatchBodySchema,
       },
       preValidation: bodyCheck(BATCH_FIELDS),
@@ -172,11 +164,13 @@ export const shadowRoutes: FastifyPluginAsync<ShadowRoutesOptions> = async (app,
       const out = [];
       for (const def of defs) {
         const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
+        const ignoredByRule: Record<string, number> = {};
         const failures: ReturnType<typeof view>[] = [];
         // One at a time: an admin batch must not take the pool away from live traffic.
         for (let i = 0; i < n; i++) {
           const result = await runOne(experimenter, def, i, mode);
           counts[result.outcome]++;
+          for (const rule of result.rules) ignoredByRule[rule] = (ignoredByRule[rule] ?? 0) + 1;
           if (result.outcome !== 'match' && failures.length < 5) failures.push(view(result));
         }
         const compared = counts.match + counts.mismatch + counts.ignored;
@@ -184,6 +178,7 @@ export const shadowRoutes: FastifyPluginAsync<ShadowRoutesOptions> = async (app,
           endpoint: def.name,
           runs: n,
           counts,
+          ignored_by_rule: ignoredByRule,
           match_rate: compared > 0 ? (counts.match + counts.ignored) / compared : null,
           failures,
         });
@@ -199,7 +194,7 @@ export const shadowRoutes: FastifyPluginAsync<ShadowRoutesOptions> = async (app,
       schema: {
         tags,
         summary:
-          'Ready when match rate ≥ 95 %, no candidate errors, candidate p50 ≤ 1.2× control (recorded data)',
+          'Ready when match rate ≥ 95 %, no candidate errors, candidate p50 ≤ 1.2× control (recorded live data by default; admin evidence reported apart)',
         body: ValidateBodySchema,
       },
       preValidation: bodyCheck(VALIDATE_FIELDS),
@@ -210,22 +205,39 @@ export const shadowRoutes: FastifyPluginAsync<ShadowRoutesOptions> = async (app,
       await flush();
       const to = new Date();
       const from = new Date(to.getTime() - (b.window_seconds ?? 86_400) * 1000);
-      const totals = await readExperimentTotals(db, from, b.endpoints);
+      const source: SourceFilter = b.source ?? 'live';
+      const [live, admin] = await Promise.all([
+        readExperimentTotals(db, from, b.endpoints, 'live'),
+        readExperimentTotals(db, from, b.endpoints, 'admin'),
+      ]);
       const names =
         b.endpoints ??
         (experiments.names().length > 0
           ? experiments.names()
-          : [...new Set(totals.map((t) => t.experiment))]);
+          : [...new Set([...live, ...admin].map((t) => t.experiment))].sort());
       const thresholds = {
         minMatchRate: b.min_match_rate ?? DEFAULT_MIGRATION_THRESHOLDS.minMatchRate,
         maxLatencyRatio: b.max_latency_ratio ?? DEFAULT_MIGRATION_THRESHOLDS.maxLatencyRatio,
         minSamples: b.min_samples ?? DEFAULT_MIGRATION_THRESHOLDS.minSamples,
       };
-      const verdict = migrationVerdict(
-        names.map((n) => evidenceOf(n, totals)),
+      const evidence = (totals: typeof live) => names.map((n) => evidenceOf(n, totals));
+      const decidedOn =
+        source === 'live'
+          ? evidence(live)
+          : source === 'admin'
+            ? evidence(admin)
+            : evidence(await readExperimentTotals(db, from, b.endpoints, 'all'));
+      const { ready, reasons } = migrationVerdict(decidedOn, thresholds);
+      return {
+        ready,
+        reasons,
+        source,
+        experiments: evidence(live),
+        admin_experiments: evidence(admin),
+        ...(source === 'all' ? { all_experiments: decidedOn } : {}),
         thresholds,
-      );
-      return { ...verdict, thresholds, window: { from: from.toISOString(), to: to.toISOString() } };
+        window: { from: from.toISOString(), to: to.toISOString() },
+      };
     },
   );
 };

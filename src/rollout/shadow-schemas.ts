@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { MODES, type Mode } from './experiment-types.js';
+import { EXPERIMENT_SOURCES, MODES, type Mode } from './experiment-types.js';
+import type { SourceFilter } from './rollout-window-store.js';
 
 const ModeSchema = Type.Unsafe<Mode>({
   type: 'string',
@@ -81,6 +82,15 @@ export const ValidateBodySchema = Type.Object(
     min_samples: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000, default: 100 })),
     min_match_rate: Type.Optional(Type.Number({ minimum: 0, maximum: 1, default: 0.95 })),
     max_latency_ratio: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100, default: 1.2 })),
+    source: Type.Optional(
+      Type.Unsafe<SourceFilter>({
+        type: 'string',
+        enum: [...EXPERIMENT_SOURCES, 'all'],
+        default: 'live',
+        description:
+          "The runs the verdict is decided on: 'live' traffic (default), 'admin' runs (run-single, run-batch) or 'all'",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -21,7 +21,11 @@ export const DEFAULT_MIGRATION_THRESHOLDS: Readonly<MigrationThresholds> = Objec
 export interface ExperimentEvidence {
   experiment: string;
   compared: number;
+  /** Agreeing runs: exact matches plus declared differences (ignored). */
   matches: number;
+  /** Of `matches`, the runs whose differences declared rules explained, and how often each rule did. */
+  ignored: number;
+  ignored_by_rule: Record<string, number>;
   mismatches: number;
   candidate_errors: number;
   timeouts: number;
@@ -52,6 +56,8 @@ export function evidenceOf(name: string, totals: readonly ExperimentTotals[]): E
     experiment: name,
     compared,
     matches,
+    ignored: c?.ignored ?? 0,
+    ignored_by_rule: { ...t?.ignoredByRule },
     mismatches: c?.mismatch ?? 0,
     candidate_errors: c?.candidate_error ?? 0,
     timeouts: c?.timeout ?? 0,

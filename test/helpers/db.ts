@@ -42,3 +42,14 @@ export async function createTestDatabase(
     },
   };
 }
+
+/**
+ * The rollout flags as an install that already held data received them (migration 0005: use_database_views
+ * gradual at step 0, enable_shadow_testing at 0 %) with no history yet. The template is a database kgdb
+ * initialised from empty, where 0008 starts the views at 100 %; tests of rolling out from 0 % start here.
+ */
+export async function startFlagsAtZero(pool: Pool): Promise<void> {
+  await pool.query(`update feature_flags set step = 0 where key = 'use_database_views'`);
+  await pool.query(`update feature_flags set percentage = 0 where key = 'enable_shadow_testing'`);
+  await pool.query(`delete from feature_flag_events where action <> 'create'`);
+}

@@ -17,6 +17,7 @@ const METRIC_NAMES = [
   'kgdb_http_errors_total',
   'kgdb_experiment_outcomes_total',
   'kgdb_experiment_duration_seconds',
+  'kgdb_experiment_verify_skipped_total',
   'kgdb_flag_evaluations_total',
   'kgdb_db_pool_connections',
   'kgdb_view_staleness_seconds',
@@ -62,6 +63,8 @@ beforeAll(async () => {
       app.rollout.armSwitch.run(def, { id: request.params.id, fail: request.query.fail === '1' }, request),
   );
   await app.ready();
+  // The legacy arm serves until a test moves the rollout (a fresh database may start on the views).
+  await store.update('use_database_views', { step: 0 }, { actor: 'test' });
   const { token } = await issueApiToken(db.pool, { role: 'admin', name: 'metrics test' });
   admin = { authorization: `Bearer ${token}` };
 });
@@ -99,10 +102,10 @@ describe('GET /metrics (issue 5 item 4)', () => {
     );
     expect(text).toContain('route="unmatched"');
     expect(text).toContain(
-      'kgdb_experiment_outcomes_total{experiment="metrics_items",mode="ab",outcome="match"} 2',
+      'kgdb_experiment_outcomes_total{experiment="metrics_items",mode="ab",outcome="match",source="live"} 2',
     );
     expect(text).toContain(
-      'kgdb_experiment_outcomes_total{experiment="metrics_items",mode="ab",outcome="control_error"} 1',
+      'kgdb_experiment_outcomes_total{experiment="metrics_items",mode="ab",outcome="control_error",source="live"} 1',
     );
     expect(text).toMatch(
       /kgdb_flag_evaluations_total\{flag="use_database_views",variant="off",reason="split"\} \d+/,
@@ -158,6 +161,24 @@ describe('GET /api/admin/metrics/views: computed from the live window of all ins
       Number(((after.arms.views.errors + after.arms.legacy.errors) / served(after)).toFixed(6)),
     );
     expect(after.window.instances).toBe(1);
+  });
+
+  it('admin runs are labelled source="admin" in Prometheus and stay out of the live shadow numbers', async () => {
+    const before = await views();
+    const run = await app.inject({
+      method: 'POST',
+      url: '/api/admin/shadow-tests/run-single?endpoint=metrics_items',
+      headers: admin,
+    });
+    expect(run.json()).toMatchObject({ source: 'admin', outcome: 'match' });
+    const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(text).toContain(
+      'kgdb_experiment_outcomes_total{experiment="metrics_items",mode="ab",outcome="match",source="admin"} 1',
+    );
+    expect(text).toMatch(
+      /kgdb_experiment_duration_seconds_count\{experiment="metrics_items",side="candidate",source="admin"\} 1/,
+    );
+    expect((await views()).shadow.runs).toBe(before.shadow.runs);
   });
 
   it('rejects unknown and out-of-range parameters with 400', async () => {

@@ -27,7 +27,7 @@ describe('DESIGN §6: results are row multisets unless order is part of the cont
   it('duplicates count: [a, a, b] is not [a, b, b]', () => {
     const a = { id: 1, s: 'A' };
     const b = { id: 2, s: 'B' };
-    expect(compareResults([a, a, b], [a, b, b])).toEqual({
+    expect(compareResults([a, a, b], [a, b, b])).toMatchObject({
       equal: false,
       diff: ['rows: missing row {"id":1,"s":"A"}', 'rows: extra row {"id":2,"s":"B"}'],
     });
@@ -37,7 +37,7 @@ describe('DESIGN §6: results are row multisets unless order is part of the cont
     const a = { rows: [{ id: 1, sources: ['A', 'B'] }] };
     const b = { rows: [{ id: 1, sources: ['B', 'A'] }] };
     expect(compareResults(a, b).equal).toBe(true);
-    expect(compareResults(a, b, { ordered: true })).toEqual({
+    expect(compareResults(a, b, { ordered: true })).toMatchObject({
       equal: false,
       diff: ['rows[0].sources[0]: "A" → "B"', 'rows[0].sources[1]: "B" → "A"'],
     });
@@ -61,7 +61,7 @@ describe('DESIGN §6: floats compare to 6 significant digits', () => {
 
   it('integers compare exactly (counts and ids are not rounded)', () => {
     expect(numbersEqual(1_000_001, 1_000_002)).toBe(false);
-    expect(compareResults({ total: 1_000_001 }, { total: 1_000_002 })).toEqual({
+    expect(compareResults({ total: 1_000_001 }, { total: 1_000_002 })).toMatchObject({
       equal: false,
       diff: ['total: 1000001 → 1000002'],
     });
@@ -104,7 +104,7 @@ describe('readable diffs', () => {
   it('names the row and field of an ordered change: rows[3].evidence_score: 87.5 → 87.6', () => {
     const control = [gene('1', 1), gene('2', 2), gene('3', 3), gene('4', 87.5)];
     const candidate = [gene('1', 1), gene('2', 2), gene('3', 3), gene('4', 87.6)];
-    expect(compareResults(control, candidate, { ordered: true })).toEqual({
+    expect(compareResults(control, candidate, { ordered: true })).toMatchObject({
       equal: false,
       diff: ['rows[3].evidence_score: 87.5 → 87.6'],
     });
@@ -112,7 +112,7 @@ describe('readable diffs', () => {
 
   it('pairs unordered rows by id and diffs their fields', () => {
     const r = compareResults({ rows: [gene('830', 87.5)] }, { rows: [gene('830', 87.6)] });
-    expect(r).toEqual({ equal: false, diff: ['rows[id="830"].evidence_score: 87.5 → 87.6'] });
+    expect(r).toMatchObject({ equal: false, diff: ['rows[id="830"].evidence_score: 87.5 → 87.6'] });
   });
 
   it('reports missing and extra rows with their content', () => {
@@ -126,21 +126,21 @@ describe('readable diffs', () => {
         { id: 3, s: 'C' },
       ],
     );
-    expect(r).toEqual({
+    expect(r).toMatchObject({
       equal: false,
       diff: ['rows: missing row {"id":2,"s":"B"}', 'rows: extra row {"id":3,"s":"C"}'],
     });
   });
 
   it('ordered: missing and extra rows at the end', () => {
-    expect(compareResults([1, 2, 3], [1, 2], { ordered: true })).toEqual({
+    expect(compareResults([1, 2, 3], [1, 2], { ordered: true })).toMatchObject({
       equal: false,
       diff: ['rows[2]: missing row 3'],
     });
   });
 
   it('absent fields, type changes and nulls', () => {
-    expect(compareResults({ a: 1, b: null }, { a: '1', c: 2 })).toEqual({
+    expect(compareResults({ a: 1, b: null }, { a: '1', c: 2 })).toMatchObject({
       equal: false,
       diff: ['a: 1 → "1"', 'b: null → (absent)', 'c: (absent) → 2'],
     });
@@ -164,7 +164,109 @@ describe('readable diffs', () => {
   });
 
   it('a scalar result', () => {
-    expect(compareResults(1, 2)).toEqual({ equal: false, diff: ['result: 1 → 2'] });
+    expect(compareResults(1, 2)).toMatchObject({ equal: false, diff: ['result: 1 → 2'] });
     expect(compareResults(undefined, undefined)).toEqual({ equal: true });
+  });
+});
+
+/** Follows a difference's segments into a value, the way a declared rule reads the row around it. */
+const at = (value: unknown, segments: readonly (string | number)[]): unknown =>
+  segments.reduce<unknown>((v, s) => (v as Record<string | number, unknown>)[s], value);
+
+describe('structured differences: the same differences as data, for declared rules', () => {
+  it('ordered: segments are keys and positions, the readable path is the diff line', () => {
+    const control = { rows: [gene('1', 1), gene('2', 87.5)], meta: { score_breakdown: { ClinGen: 3 } } };
+    const candidate = { rows: [gene('1', 1), gene('2', 87.6)], meta: { score_breakdown: { ClinGen: 4 } } };
+    const r = compareResults(control, candidate, { ordered: true });
+    if (r.equal) throw new Error('expected differences');
+    expect(r.differences).toEqual([
+      {
+        path: 'meta.score_breakdown.ClinGen',
+        segments: ['meta', 'score_breakdown', 'ClinGen'],
+        kind: 'changed',
+        control: 3,
+        candidate: 4,
+      },
+      {
+        path: 'rows[1].evidence_score',
+        segments: ['rows', 1, 'evidence_score'],
+        kind: 'changed',
+        control: 87.5,
+        candidate: 87.6,
+      },
+    ]);
+    expect(r.truncated).toBeUndefined();
+    // The row around a difference: everything but the last segment.
+    expect(at(control, r.differences[1]?.segments.slice(0, -1) ?? [])).toMatchObject({
+      approved_symbol: 'G2',
+    });
+  });
+
+  it('ordered: rows past the end are missing (control position) or extra (candidate position)', () => {
+    const r = compareResults([1, 2, 3], [1, 2], { ordered: true });
+    const s = compareResults([1], [1, 5], { ordered: true });
+    if (r.equal || s.equal) throw new Error('expected differences');
+    expect(r.differences).toEqual([
+      { path: 'rows[2]', segments: [2], kind: 'missing', control: 3, candidate: undefined },
+    ]);
+    expect(s.differences).toEqual([
+      { path: 'rows[1]', segments: [1], kind: 'extra', control: undefined, candidate: 5 },
+    ]);
+  });
+
+  it('unordered: a changed row is addressed by its control position, its candidate twin shares the id', () => {
+    const control = { rows: [gene('7', 1), gene('830', 87.5, { source_name: 'ClinGen' })] };
+    const candidate = { rows: [gene('830', 87.6, { source_name: 'ClinGen' }), gene('7', 1)] };
+    const r = compareResults(control, candidate);
+    if (r.equal) throw new Error('expected differences');
+    expect(r.diff).toEqual(['rows[id="830"].evidence_score: 87.5 → 87.6']);
+    const [d] = r.differences;
+    expect(d).toMatchObject({
+      path: 'rows[id="830"].evidence_score',
+      kind: 'changed',
+      segments: ['rows', 1, 'evidence_score'],
+    });
+    expect(at(control, ['rows', 1, 'source_name'])).toBe('ClinGen');
+  });
+
+  it('unordered: a missing row at its control position, an extra row at its candidate position', () => {
+    const control = [
+      { id: 1, s: 'A' },
+      { id: 2, s: 'B' },
+    ];
+    const candidate = [
+      { id: 3, s: 'C' },
+      { id: 1, s: 'A' },
+    ];
+    const r = compareResults(control, candidate);
+    if (r.equal) throw new Error('expected differences');
+    expect(r.differences).toEqual([
+      { path: 'rows', segments: [1], kind: 'missing', control: { id: 2, s: 'B' }, candidate: undefined },
+      { path: 'rows', segments: [0], kind: 'extra', control: undefined, candidate: { id: 3, s: 'C' } },
+    ]);
+    expect(at(control, [1])).toEqual({ id: 2, s: 'B' });
+    expect(at(candidate, [0])).toEqual({ id: 3, s: 'C' });
+  });
+
+  it('a field on one side only is missing or extra; values are the normalized ones (dates as ISO text)', () => {
+    const r = compareResults({ a: new Date(0), b: 1 }, { a: new Date(1000), c: 2 });
+    if (r.equal) throw new Error('expected differences');
+    expect(r.differences.map((d) => [d.path, d.kind, d.control, d.candidate])).toEqual([
+      ['a', 'changed', '1970-01-01T00:00:00.000Z', '1970-01-01T00:00:01.000Z'],
+      ['b', 'missing', 1, undefined],
+      ['c', 'extra', undefined, 2],
+    ]);
+  });
+
+  it('capped: the list holds the first maxDifferences and says it is truncated', () => {
+    const a = Array.from({ length: 30 }, (_, i) => i);
+    const b = a.map((i) => i + 100);
+    const r = compareResults(a, b, { ordered: true, maxDiffLines: 5, maxDifferences: 10 });
+    if (r.equal) throw new Error('expected differences');
+    expect(r.differences).toHaveLength(10);
+    expect(r.truncated).toBe(true);
+    expect(r.diff).toHaveLength(6);
+    const all = compareResults(a, b, { ordered: true, maxDiffLines: 5, maxDifferences: 30 });
+    expect(!all.equal && all.differences.length === 30 && all.truncated === undefined).toBe(true);
   });
 });

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { createExperimentRecorder } from '../../src/rollout/experiment-recorder.js';
-import type { ExperimentResult, Outcome } from '../../src/rollout/experiment-types.js';
+import type { ExperimentResult, ExperimentSource, Outcome } from '../../src/rollout/experiment-types.js';
+import { DEFAULT_GUARD_THRESHOLDS, guardVerdict } from '../../src/rollout/guard.js';
+import { readWindowStats } from '../../src/rollout/guard-stats.js';
 import { createRolloutWindow } from '../../src/rollout/rollout-window.js';
 import { quantile, totalCount } from '../../src/rollout/rollout-window-histogram.js';
 import { readArmTotals, readExperimentTotals, readSamples } from '../../src/rollout/rollout-window-store.js';
@@ -26,6 +28,8 @@ const result = (name: string, outcome: Outcome, controlMs = 10, candidateMs = 12
   mode: 'ab',
   outcome,
   diff: outcome === 'match' ? [] : [`${outcome} diff`],
+  rules: [],
+  source: 'live',
   control: { arm: 'control', ms: controlMs, ok: true, value: 1 },
   candidate: outcome === 'timeout' ? null : { arm: 'candidate', ms: candidateMs, ok: true, value: 1 },
   request: { n: 1 },
@@ -116,5 +120,100 @@ describe('issue 5: counters live in the database, so all instances add up', () =
     await healthy.flush();
     const [totals] = await readExperimentTotals(db.pool, new Date(Date.now() - 60_000), ['retry_test']);
     expect(totals?.counts.match).toBe(1);
+  });
+});
+
+const ignored = (name: string, rules: string[], source: ExperimentSource = 'live'): ExperimentResult => ({
+  ...result(name, 'ignored'),
+  diff: ['rows[id=2].score: 3.14159 → 3.14'],
+  rules,
+  source,
+});
+
+describe('declared differences and admin runs, in the database', () => {
+  it('per-rule ignored counts add up across instances and flushes', async () => {
+    const a = instance(db.pool, 'rules-a');
+    const b = instance(second, 'rules-b');
+    for (let i = 0; i < 3; i++) a.recorder.record(ignored('rules_test', ['rounding']));
+    a.recorder.record(ignored('rules_test', ['label_added', 'rounding']));
+    b.recorder.record(ignored('rules_test', ['rounding']));
+    await Promise.all([a.writer.flush(), b.writer.flush()]);
+    b.recorder.record(ignored('rules_test', ['label_added']));
+    b.recorder.record(result('rules_test', 'mismatch'));
+    await b.writer.flush();
+
+    const [totals] = await readExperimentTotals(db.pool, new Date(Date.now() - 60_000), ['rules_test']);
+    expect(totals?.instances).toBe(2);
+    expect(totals?.counts).toMatchObject({ ignored: 6, mismatch: 1 });
+    // A run two rules explained counts for both.
+    expect(totals?.ignoredByRule).toEqual({ rounding: 5, label_added: 2 });
+  });
+
+  it('samples keep their rules and source; the cap is per source', async () => {
+    const inst = instance(db.pool, 'samples-src', 3);
+    inst.recorder.record(ignored('sample_src', ['label_added', 'rounding']));
+    for (let i = 0; i < 5; i++)
+      inst.recorder.record({ ...result('sample_src', 'mismatch'), source: 'admin' });
+    await inst.writer.flush();
+    const live = await readSamples(db.pool, { experiment: 'sample_src', source: 'live', limit: 10 });
+    expect(live).toHaveLength(1);
+    expect(live[0]).toMatchObject({
+      outcome: 'ignored',
+      source: 'live',
+      rules: ['label_added', 'rounding'],
+      diff: ['rows[id=2].score: 3.14159 → 3.14'],
+    });
+    const admin = await readSamples(db.pool, { experiment: 'sample_src', source: 'admin', limit: 10 });
+    expect(admin.map((s) => [s.source, s.outcome, s.rules])).toEqual(
+      Array.from({ length: 3 }, () => ['admin', 'mismatch', []]),
+    );
+  });
+
+  it('admin runs are kept apart: not in live totals, not in the guard window stats', async () => {
+    const inst = instance(db.pool, 'admin-apart');
+    for (let i = 0; i < 4; i++) inst.recorder.record(result('apart_test', 'match'));
+    inst.recorder.record(ignored('apart_test', ['rounding']));
+    for (let i = 0; i < 50; i++)
+      inst.recorder.record({ ...result('apart_test', 'mismatch'), source: 'admin' });
+    inst.recorder.record({ ...ignored('apart_test', ['admin_rule']), source: 'admin' });
+    await inst.writer.flush();
+
+    const since = new Date(Date.now() - 60_000);
+    const only = ['apart_test'];
+    const [live] = await readExperimentTotals(db.pool, since, only, 'live');
+    const [admin] = await readExperimentTotals(db.pool, since, only, 'admin');
+    const [all] = await readExperimentTotals(db.pool, since, only, 'all');
+    expect([live?.counts.match, live?.counts.mismatch, live?.counts.ignored]).toEqual([4, 0, 1]);
+    expect(live?.ignoredByRule).toEqual({ rounding: 1 });
+    expect([admin?.counts.match, admin?.counts.mismatch, admin?.ignoredByRule]).toEqual([
+      0,
+      50,
+      { admin_rule: 1 },
+    ]);
+    expect([all?.counts.mismatch, all?.ignoredByRule]).toEqual([50, { rounding: 1, admin_rule: 1 }]);
+
+    // An arm that served nothing: only this experiment's rows make up the stats.
+    const stats = await readWindowStats(db.pool, {
+      arm: 'no_traffic',
+      experiments: only,
+      since,
+      until: new Date(),
+    });
+    expect(stats.shadow.counts).toMatchObject({ match: 4, mismatch: 0, ignored: 1 });
+    expect(stats.shadow.ignoredByRule).toEqual({ rounding: 1 });
+    // The minimum sample rule sees the 5 live runs, not the 51 admin ones.
+    const rollout = {
+      rolling: true,
+      percentage: 10,
+      step: 1,
+      atLastStep: false,
+      autoPromote: true,
+      bakeMs: 0,
+      changedAt: since,
+      healthySince: null,
+    };
+    expect(
+      guardVerdict({ stats, rollout }, { ...DEFAULT_GUARD_THRESHOLDS, minSamples: 10 }, new Date()),
+    ).toMatchObject({ kind: 'hold', why: 'too_few_samples', measured: { samples: 5 } });
   });
 });

@@ -27,6 +27,9 @@ async function items(order: 'asc' | 'desc'): Promise<Row[]> {
   return rows;
 }
 
+/** How often each path of the 'served' experiment ran. */
+const servedRuns = { control: 0, candidate: 0, serve: 0 };
+
 function definitions(): Record<string, ExperimentDefinition<{ kind: string }, Row[]>> {
   const base = {
     sampleRequests: () => [{ kind: 'x' }],
@@ -67,6 +70,23 @@ function definitions(): Record<string, ExperimentDefinition<{ kind: string }, Ro
       },
       candidate: () => items('asc'),
     },
+    served: {
+      ...base,
+      name: 'shadow_served',
+      control: () => {
+        servedRuns.control++;
+        return items('asc');
+      },
+      candidate: () => {
+        servedRuns.candidate++;
+        return items('desc');
+      },
+      // What a cache in front of the candidate would answer: the same rows, marked so the test sees who served.
+      serve: async () => {
+        servedRuns.serve++;
+        return (await items('desc')).map((r) => ({ ...r, label: `served ${r.label}` }));
+      },
+    },
   };
 }
 
@@ -90,6 +110,8 @@ beforeAll(async () => {
   store = createFlagStore(db.pool);
   // Room for every hanging candidate of the test (the default cap, half the pool, would skip some).
   rollout = await startRolloutDeps({ pool: db.pool, store, maxInFlight: 32 });
+  // The legacy arm serves until the last test turns the views on (a fresh database may start on the views).
+  await store.update('use_database_views', { step: 0 }, { actor: 'test' });
   app = await buildApp({ logger: createLogger('silent'), pool: db.pool, flags: store, rollout });
   const defs = definitions();
   for (const def of Object.values(defs)) app.rollout.experiments.register(def);
@@ -182,14 +204,33 @@ describe('issue 5: 100 % shadow sampling never changes a response', () => {
     });
   });
 
-  it('the rollout flag on for everyone: the views path serves, nothing is shadowed', async () => {
+  it('the rollout flag on for everyone, no sampling: the views path serves, nothing else runs', async () => {
     await store.update('use_database_views', { step: 5 }, { actor: 'test' });
+    await setShadow(0);
     const before = app.rollout.experimenter.stats().started;
     const res = await get('ok');
     expect(res.json().arm).toBe('views');
     expect(app.rollout.experimenter.stats().started).toBe(before);
     // The candidate answered: its order (desc), which the legacy arm never returns.
     expect(res.json().rows.map((r: Row) => r.id)).toEqual([5, 4, 3, 2, 1]);
+    const served = await get('served');
+    expect(served.json().rows[0].label).toBe('served e');
+    expect(servedRuns).toEqual({ control: 0, candidate: 0, serve: 1 });
+  });
+
+  it('the rollout flag on, every call sampled: `serve` answers, control vs candidate is verified and recorded live', async () => {
+    await setShadow(100);
+    const res = await get('served');
+    expect(res.json().arm).toBe('views');
+    expect(res.json().rows.map((r: Row) => r.label)).toEqual(
+      ['e', 'd', 'c', 'b', 'a'].map((l) => `served ${l}`),
+    );
+    await app.rollout.experimenter.drain();
+    expect(servedRuns).toEqual({ control: 1, candidate: 1, serve: 2 });
+    await app.rollout.writer.flush();
+    const [live] = await readExperimentTotals(db.pool, new Date(0), ['shadow_served'], 'live');
+    expect(live?.counts).toMatchObject({ match: 1, mismatch: 0 });
+    expect(await readExperimentTotals(db.pool, new Date(0), ['shadow_served'], 'admin')).toEqual([]);
     await store.update('use_database_views', { step: 0 }, { actor: 'test' });
     expect((await get('ok')).json().arm).toBe('legacy');
   });

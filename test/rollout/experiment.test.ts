@@ -158,14 +158,20 @@ describe('STYLE rule 17: an experiment resolves or rejects exactly as the contro
     expect(order.indexOf('candidate start')).toBeLessThan(order.indexOf('control end'));
   });
 
-  it('ignoreMismatch turns a mismatch into ignored; ignore skips fields', async () => {
+  it('declared rules turn an explained mismatch into ignored, named; ignore skips fields', async () => {
     const { experimenter, results } = setup();
     const base = { name: 'e', sample: true, timeoutMs: 100 } as const;
     await experimenter.run({
       ...base,
       control: async () => ({ a: 1 }),
       candidate: async () => ({ a: 2 }),
-      ignoreMismatch: () => true,
+      rules: [{ name: 'a_moves', description: 'a is recomputed', explains: (d) => d.path === 'a' }],
+    });
+    await experimenter.run({
+      ...base,
+      control: async () => ({ a: 1, b: 1 }),
+      candidate: async () => ({ a: 2, b: 2 }),
+      rules: [{ name: 'a_moves', description: 'a is recomputed', explains: (d) => d.path === 'a' }],
     });
     await experimenter.run({
       ...base,
@@ -174,7 +180,21 @@ describe('STYLE rule 17: an experiment resolves or rejects exactly as the contro
       ignore: ['t'],
     });
     await experimenter.drain();
-    expect(results.map((r) => r.outcome)).toEqual(['ignored', 'match']);
+    expect(results.map((r) => [r.outcome, r.rules])).toEqual([
+      ['ignored', ['a_moves']],
+      ['mismatch', []],
+      ['match', []],
+    ]);
+    expect(results[0]?.diff).toEqual(['a: 1 → 2']);
+  });
+
+  it("records the source: 'live' by default, 'admin' when the spec says so", async () => {
+    const { experimenter, results } = setup();
+    const spec = { name: 'e', control: async () => 1, candidate: async () => 1, timeoutMs: 100 };
+    await experimenter.run({ ...spec, sample: true });
+    await experimenter.runNow({ ...spec, source: 'admin' });
+    await experimenter.drain();
+    expect(results.map((r) => r.source)).toEqual(['live', 'admin']);
   });
 
   it('A/A mode compares the control with a second run of itself', async () => {
@@ -261,6 +281,73 @@ describe('STYLE rule 17: an experiment resolves or rejects exactly as the contro
         timeoutMs: 50,
       }),
     ).resolves.toBe(7);
+    await experimenter.drain();
+  });
+});
+
+describe('verify: a call served by another path is still compared, detached', () => {
+  it('runs control and candidate without the caller waiting, and records an ab result', async () => {
+    const { experimenter, results } = setup();
+    let release: (value: number) => void = () => {};
+    const held = new Promise<number>((resolve) => {
+      release = resolve;
+    });
+    const started = experimenter.verify({
+      name: 'e',
+      control: () => held,
+      candidate: async () => 2,
+      timeoutMs: 1000,
+    });
+    // Returned before the control finished: nothing waits for it.
+    expect(started).toBe(true);
+    expect(results).toEqual([]);
+    expect(experimenter.stats()).toMatchObject({ verifying: 1, inFlight: 1 });
+    release(2);
+    await experimenter.drain();
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({ mode: 'ab', source: 'live', outcome: 'match' });
+    expect(experimenter.stats().verifying).toBe(0);
+  });
+
+  it('beyond maxVerifyInFlight a verification is skipped and counted', async () => {
+    const { experimenter, results } = setup({ maxVerifyInFlight: 2 });
+    const releases: Array<() => void> = [];
+    const spec = {
+      name: 'e',
+      control: () =>
+        new Promise<number>((resolve) => {
+          releases.push(() => resolve(1));
+        }),
+      candidate: async () => 1,
+      timeoutMs: 1000,
+    };
+    expect([experimenter.verify(spec), experimenter.verify(spec), experimenter.verify(spec)]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+    expect(experimenter.stats()).toMatchObject({ verifying: 2, verifySkipped: 1 });
+    for (const release of releases) release();
+    await experimenter.drain();
+    expect(results).toHaveLength(2);
+    expect(experimenter.verify(spec)).toBe(true);
+    for (const release of releases.slice(2)) release();
+    await experimenter.drain();
+  });
+
+  it('never throws: failing sides and a failing recorder become observations or log lines', async () => {
+    const boom = () => {
+      throw new Error('sync boom');
+    };
+    const experimenter = createExperimenter({ recorder: { record: boom } });
+    expect(
+      experimenter.verify({
+        name: 'e',
+        control: boom as () => Promise<number>,
+        candidate: boom as () => Promise<number>,
+        timeoutMs: 50,
+      }),
+    ).toBe(true);
     await experimenter.drain();
   });
 });

@@ -3,13 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFlagSnapshot, type FlagSnapshot } from '../../src/rollout/flag-snapshot.js';
 import { createFlagStore } from '../../src/rollout/flag-store.js';
 import { KgdbFlagProvider } from '../../src/rollout/openfeature-provider.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { createTestDatabase, startFlagsAtZero, type TestDatabase } from '../helpers/db.js';
 
 let db: TestDatabase;
 let snapshot: FlagSnapshot;
 
 beforeAll(async () => {
   db = await createTestDatabase();
+  await startFlagsAtZero(db.pool);
   const store = createFlagStore(db.pool);
   await store.advance('use_database_views', { actor: 'test' });
   await store.advance('use_database_views', { actor: 'test' }); // step 2: 25 %

@@ -6,7 +6,7 @@ import { buildApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import { createFlagSnapshot, type FlagSnapshot } from '../../src/rollout/flag-snapshot.js';
 import { createFlagStore } from '../../src/rollout/flag-store.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { createTestDatabase, startFlagsAtZero, type TestDatabase } from '../helpers/db.js';
 
 let db: TestDatabase;
 let app: FastifyInstance;
@@ -18,6 +18,7 @@ const BASE = '/api/admin/feature-flags';
 
 beforeAll(async () => {
   db = await createTestDatabase();
+  await startFlagsAtZero(db.pool);
   const flags = createFlagStore(db.pool);
   snapshot = createFlagSnapshot({ store: flags, pollMs: 60_000 });
   await snapshot.start();

@@ -4,7 +4,7 @@ import { createPool, type Pool } from '../../src/db/pool.js';
 import { createFlagSnapshot, type FlagSnapshot } from '../../src/rollout/flag-snapshot.js';
 import { createFlagStore, type FlagStore } from '../../src/rollout/flag-store.js';
 import type { Flag } from '../../src/rollout/rollout-types.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { createTestDatabase, startFlagsAtZero, type TestDatabase } from '../helpers/db.js';
 
 /** One "server instance": its own pool, store, snapshot and LISTEN client. */
 interface Instance {
@@ -47,6 +47,7 @@ const flagOf = (i: Instance, key: string): Flag | undefined => i.snapshot.get(ke
 
 beforeAll(async () => {
   db = await createTestDatabase();
+  await startFlagsAtZero(db.pool);
   // A poll of a minute: what these tests see within 1 s came through NOTIFY or a reconnect reload.
   a = await startInstance('a', 60_000);
   b = await startInstance('b', 60_000);

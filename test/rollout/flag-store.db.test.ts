@@ -3,13 +3,14 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerFlags } from '../../src/cli/commands/flags.js';
 import { createFlagSnapshot } from '../../src/rollout/flag-snapshot.js';
 import { createFlagStore, type FlagStore } from '../../src/rollout/flag-store.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { createTestDatabase, startFlagsAtZero, type TestDatabase } from '../helpers/db.js';
 
 let db: TestDatabase;
 let store: FlagStore;
 
 beforeAll(async () => {
   db = await createTestDatabase();
+  await startFlagsAtZero(db.pool);
   store = createFlagStore(db.pool);
 });
 afterAll(async () => {

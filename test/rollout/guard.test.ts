@@ -31,6 +31,7 @@ function stats(p: {
   errors?: number;
   ms?: Array<[number, number]>;
   shadow?: Partial<ReturnType<typeof noOutcomes>>;
+  byRule?: Record<string, number>;
   aa?: { compared: number; mismatch: number } | null;
 }): WindowStats {
   const requests = p.requests ?? 0;
@@ -39,7 +40,11 @@ function stats(p: {
     to: NOW,
     instances: 2,
     served: { requests, errors: p.errors ?? 0, latency: latency(p.ms ?? [[20, requests]]) },
-    shadow: { counts: { ...noOutcomes(), ...p.shadow }, candidateLatency: emptyHistogram() },
+    shadow: {
+      counts: { ...noOutcomes(), ...p.shadow },
+      ignoredByRule: p.byRule ?? {},
+      candidateLatency: emptyHistogram(),
+    },
     aa: p.aa ?? null,
   };
 }
@@ -194,6 +199,33 @@ describe('DESIGN §6 guard: mismatch rate > 5 % (net of A/A noise) rolls back', 
 
   it('ignored mismatches count as agreeing', () => {
     expect(verdict(stats({ requests: 100, shadow: { match: 50, ignored: 50 } })).kind).toBe('advance');
+  });
+
+  it('declared differences are reported apart, by rule, and never enter the mismatch rate', () => {
+    const v = verdict(
+      stats({
+        requests: 100,
+        shadow: { match: 80, mismatch: 2, ignored: 18 },
+        byRule: { literature_rounding: 15, label_added: 5 },
+      }),
+    );
+    expect(v.kind).toBe('advance');
+    expect(v.measured).toMatchObject({
+      compared: 100,
+      mismatches: 2,
+      declared_differences: 18,
+      declared_by_rule: { literature_rounding: 15, label_added: 5 },
+      mismatch_rate: 0.02,
+    });
+  });
+
+  it('the same runs as undeclared mismatches roll back', () => {
+    const v = verdict(stats({ requests: 100, shadow: { match: 80, mismatch: 20 } }));
+    expect(v.kind).toBe('rollback');
+    if (v.kind === 'rollback') {
+      expect(v.reasons).toEqual(['mismatch rate 20.00 % > 5.00 % (20 of 100)']);
+      expect(v.measured).toMatchObject({ declared_differences: 0, declared_by_rule: {} });
+    }
   });
 });
 

@@ -9,6 +9,7 @@ function totals(
   counts: Partial<Record<Outcome, number>>,
   controlMs: number,
   candidateMs: number,
+  ignoredByRule: Record<string, number> = {},
 ): ExperimentTotals[] {
   const n = Object.values(counts).reduce((s, v) => s + (v ?? 0), 0);
   const control = emptyHistogram();
@@ -22,6 +23,7 @@ function totals(
       experiment: 'gene_list',
       mode: 'ab',
       counts: { ...noOutcomes(), ...counts },
+      ignoredByRule,
       controlLatency: control,
       candidateLatency: candidate,
       instances: 1,
@@ -34,6 +36,19 @@ const verdict = (t: ExperimentTotals[]) => migrationVerdict([evidenceOf('gene_li
 describe('DESIGN §5 validate-migration: match rate ≥ 95 %, no candidate errors, candidate ≤ 1.2× control', () => {
   it('ready when all three hold', () => {
     expect(verdict(totals({ match: 190, mismatch: 10 }, 50, 55))).toMatchObject({ ready: true, reasons: [] });
+  });
+
+  it('declared differences count as matches and are reported by rule', () => {
+    const v = verdict(totals({ match: 150, ignored: 45, mismatch: 5 }, 50, 50, { literature_rounding: 45 }));
+    expect(v).toMatchObject({ ready: true, reasons: [] });
+    expect(v.experiments[0]).toMatchObject({
+      compared: 200,
+      matches: 195,
+      ignored: 45,
+      ignored_by_rule: { literature_rounding: 45 },
+      mismatches: 5,
+      match_rate: 0.975,
+    });
   });
 
   it('match rate below 95 %', () => {

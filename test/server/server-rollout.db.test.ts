@@ -30,6 +30,15 @@ async function armsServed(route: string): Promise<Record<string, number>> {
   return counts;
 }
 
+/** Recorded gene_list comparisons of live traffic (all instances' windows). */
+async function liveOutcomes(): Promise<number> {
+  const { rows } = await db.pool.query<{ compared: number }>(
+    `select coalesce(sum(match + mismatch + ignored + candidate_error + control_error + timeout), 0)::int as compared
+       from kgdb_experiment_windows where experiment = 'gene_list' and source = 'live'`,
+  );
+  return rows[0]?.compared ?? 0;
+}
+
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -45,6 +54,9 @@ beforeAll(async () => {
     { symbol: 'PKD2', hgncId: 'HGNC:9009', evidence: { GenCC: { classifications: ['Strong'] } } },
   ]);
   await refreshMaterializedViews(db.pool);
+  // Start on the legacy arm with no shadowing, whatever a migration chose for a fresh database.
+  await setFlag('use_database_views', 0, 0);
+  await setFlag('enable_shadow_testing', 0);
   const config = { ...loadConfig({ DATABASE_URL: db.url, KGDB_SEED_DEMO: 'false' }), port: 0, poolSize: 4 };
   server = await startServer(config, createLogger('silent'), silentProgress);
 });
@@ -74,21 +86,42 @@ describe('issue 5 item 3: routes behind use_database_views', () => {
   it('shadows the views path on the sampled share while legacy serves, recording outcomes in the database', async () => {
     await setFlag('use_database_views', 0, 0);
     await setFlag('enable_shadow_testing', 100);
-    const outcomes = async () => {
-      const { rows } = await db.pool.query<{ compared: number }>(
-        `select coalesce(sum(match + mismatch + ignored + candidate_error + control_error + timeout), 0)::int as compared
-           from kgdb_experiment_windows where experiment = 'gene_list'`,
-      );
-      return rows[0]?.compared ?? 0;
-    };
     await waitFor(
       'a shadowed gene_list call to be recorded',
       async () => {
         const res = await server.app.inject({ url: '/api/genes/?sort=approved_symbol' });
         expect(res.statusCode).toBe(200);
-        return (await outcomes()) > 0;
+        return (await liveOutcomes()) > 0;
       },
       15_000,
     );
+  });
+
+  it('serves from the views at 100 % and still verifies legacy against views on the sampled share', async () => {
+    const { rollout } = server.app;
+    await setFlag('enable_shadow_testing', 100);
+    await setFlag('use_database_views', 100, 5);
+    await waitFor(
+      'both flag changes to reach the snapshot',
+      async () =>
+        rollout.flags.get('enable_shadow_testing')?.percentage === 100 &&
+        rollout.flags.get('use_database_views')?.step === 5,
+    );
+    await rollout.experimenter.drain();
+    await rollout.writer.flush();
+    const before = await liveOutcomes();
+    const viewsBefore = (await armsServed('/api/genes')).views ?? 0;
+    const res = await server.app.inject({ url: '/api/genes/?sort=-evidence_score' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().data.length).toBeGreaterThan(0);
+    await rollout.experimenter.drain();
+    await rollout.writer.flush();
+    // The views served it, and the verification compared legacy with views.
+    expect((await armsServed('/api/genes')).views).toBe(viewsBefore + 1);
+    expect(await liveOutcomes()).toBe(before + 1);
+    const { rows } = await db.pool.query<{ mismatch: number }>(
+      `select coalesce(sum(mismatch), 0)::int as mismatch from kgdb_experiment_windows where experiment = 'gene_list'`,
+    );
+    expect(rows[0]?.mismatch).toBe(0);
   });
 });
