@@ -266,5 +266,24 @@ export function formatBenchTable(report: BenchReport): string {
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line),
     '',
+    ...summaryLines(report.cases),
+    '',
   ].join('\n');
+}
+
+/** The two ratios the benchmark exists for, over all cases: views over legacy, legacy over its own SQL. */
+export function summaryLines(cases: readonly CaseResult[]): string[] {
+  if (cases.length === 0) return [];
+  const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+  const speedups = sorted(cases.map((c) => c.speedup));
+  const overheads = sorted(cases.map((c) => c.legacy_vs_direct));
+  const median = (xs: number[]) => armStats(xs).median_ms;
+  const byName = (name: string) => cases.find((c) => c.name === name);
+  const first = byName('default first page (20)');
+  return [
+    `views (uncached) over legacy: median ${median(speedups)}× (${speedups[0]}× … ${speedups.at(-1)}×)` +
+      (first ? `; default first page ${first.speedup}×` : ''),
+    `legacy database time over its statements sent directly: median ${median(overheads).toFixed(2)} ` +
+      `(${overheads[0]?.toFixed(2)} … ${overheads.at(-1)?.toFixed(2)})`,
+  ];
 }

@@ -192,6 +192,9 @@ describe('listener reconnect', () => {
       `select pg_terminate_backend(pid) from pg_stat_activity
         where datname = current_database() and application_name = 'kgdb-cache-test'`,
     );
+    // The cache learns of the loss when the socket closes; until then nothing can tell it (the window is the
+    // kernel's, not ours), so the write waits for that event — or for the reconnect flush, if that came first.
+    await waitFor('the cache to notice the lost listener', () => !cache.live || flushes() > seen);
     await db.pool.query('update genes set aliases = array[$1::text] where id = $2', [
       'while-down',
       ids.get(UNSCORED[0] as string),

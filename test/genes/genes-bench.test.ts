@@ -56,5 +56,9 @@ describe('gene benchmark helpers', () => {
     expect(formatBenchTable(report)).toContain(
       'page size 10            200            300          2.00          3.00      100×           180        150       1.20   yes',
     );
+    expect(formatBenchTable(report)).toContain('views (uncached) over legacy: median 100× (100× … 100×)\n');
+    expect(formatBenchTable(report)).toContain(
+      'legacy database time over its statements sent directly: median 1.20 (1.20 … 1.20)',
+    );
   });
 });
