@@ -31,19 +31,12 @@ export interface LegacyGeneOptions {
   clinGen?: ClinGenWeighting;
 }
 
-interface LegacyGeneRow {
-  id: string;
-  hgnc_id: string | null;
-  approved_symbol: string;
+/** A page row as legacyPageSql selects it: the API's GeneRow before timestamps become text. */
+type LegacyGeneRow = Omit<GeneRow, 'aliases' | 'created_at' | 'updated_at'> & {
   aliases: string[] | null;
   created_at: Date;
   updated_at: Date;
-  evidence_count: number;
-  evidence_score: number | null;
-  evidence_tier: string | null;
-  evidence_group: string | null;
-  sources: string[];
-}
+};
 
 interface FactsRow {
   total_genes: number;
@@ -96,14 +89,12 @@ const GENE_BY_SYMBOL = `select g.id, g.hgnc_id, g.approved_symbol, g.aliases, g.
  order by g.id
  limit 1`;
 
-interface GeneByIdRow {
+type GeneByIdRow = Pick<
+  LegacyGeneRow,
+  'hgnc_id' | 'approved_symbol' | 'aliases' | 'created_at' | 'updated_at'
+> & {
   id: number;
-  hgnc_id: string | null;
-  approved_symbol: string;
-  aliases: string[] | null;
-  created_at: Date;
-  updated_at: Date;
-}
+};
 
 /** The list attributes of one gene: its gene_scores row and its evidence rows (upstream's detail query). */
 const DETAIL_ATTRIBUTES = `select gs.percentage_score::float8 as evidence_score, gs.evidence_tier, gs.evidence_group,

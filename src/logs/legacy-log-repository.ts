@@ -22,18 +22,12 @@ function toEntry({ sort_key: _, ...row }: LegacyRow): LogEntry {
   };
 }
 
-/** The page and the count together on a pool; a checked-out client runs one statement at a time anyway. */
-async function pageAndCount(db: Queryable, q: LogQuery) {
-  const page = legacyPageSql(q);
-  const count = legacyCountSql(q);
-  const runPage = () => db.query<LegacyRow>(page.text, page.values);
-  const runCount = () => db.query<{ total: number }>(count.text, count.values);
-  if ('release' in db) return [await runPage(), await runCount()] as const;
-  return Promise.all([runPage(), runCount()]);
-}
-
 async function query(db: Queryable, q: LogQuery): Promise<LogPage> {
-  const [page, count] = await pageAndCount(db, q);
+  // One statement after the other, as upstream's handler ran them.
+  const pageSql = legacyPageSql(q);
+  const page = await db.query<LegacyRow>(pageSql.text, pageSql.values);
+  const countSql = legacyCountSql(q);
+  const count = await db.query<{ total: number }>(countSql.text, countSql.values);
   const hasMore = page.rows.length > q.limit;
   const rows = page.rows.slice(0, q.limit);
   const last = rows.at(-1);

@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withClient } from '../../src/db/pool.js';
+import type { GeneRepository } from '../../src/genes/gene-repository.js';
 import { createLegacyLogRepository } from '../../src/logs/legacy-log-repository.js';
 import { parseLogQuery } from '../../src/logs/log-query.js';
+import type { LogQuery } from '../../src/logs/log-repository.js';
 import { createViewLogRepository } from '../../src/logs/view-log-repository.js';
+import { createExperimenter } from '../../src/rollout/experiment.js';
+import { specFields } from '../../src/rollout/experiment-registry.js';
+import { adminLogsExperiment } from '../../src/rollout-wiring/domain-experiments.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { ensureLogView, insertLogs } from './log-fixture.js';
 
@@ -10,6 +14,7 @@ import { ensureLogView, insertLogs } from './log-fixture.js';
 
 let db: TestDatabase;
 const ADMIN_ROWS = 10_050;
+const unused = {} as GeneRepository;
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -38,14 +43,20 @@ describe('legacy log repository', () => {
     expect({ ...legacy, total: views.total, totalExact: false }).toEqual(views);
   });
 
-  it('answers the same on a checked-out client, which runs its two statements one after the other', async () => {
-    const q = parseLogQuery({ sort_by: 'timestamp', sort_order: 'asc', limit: 2, offset: 10 });
-    const onPool = await createLegacyLogRepository(db.pool).query(q);
-    const onClient = await withClient(db.pool, (client) => createLegacyLogRepository(client).query(q));
-    expect(onClient).toEqual(onPool);
-    expect(onPool.logs.map((l) => l.timestamp)).toEqual([
-      '2026-09-01T00:00:11.000000+00:00',
-      '2026-09-01T00:00:12.000000+00:00',
-    ]);
+  it('the admin_logs experiment declares exactly that difference: ignored as estimated_log_total', async () => {
+    const definition = adminLogsExperiment({
+      legacyGenes: unused,
+      viewGenes: unused,
+      legacyLogs: createLegacyLogRepository(db.pool),
+      viewLogs: createViewLogRepository(db.pool),
+    });
+    const experimenter = createExperimenter({ recorder: { record: () => {} } });
+    const run = (q: LogQuery) => experimenter.runNow(specFields(definition, q));
+    const capped = await run(parseLogQuery({ source: 'api', sort_by: 'duration_ms', limit: 3 }));
+    expect(capped).toMatchObject({ outcome: 'ignored', rules: ['estimated_log_total'] });
+    expect(capped.diff.join('\n')).toMatch(/^total: 10050 → /);
+    // Below the cap both count exactly: nothing to declare.
+    const exact = await run(parseLogQuery({ level: 'INFO', end_time: '2026-09-01T00:01:00Z' }));
+    expect(exact.outcome).toBe('match');
   });
 });
