@@ -7,12 +7,12 @@ import {
   buildCachedApp,
   type CachedApp,
   getJson,
-  PROPAGATION_BOUND_MS,
   SCORED,
   seedCacheFixture,
   sleep,
   UNSCORED,
   waitFor,
+  writeAndAwaitInvalidation,
 } from './cache-fixture.js';
 
 // DESIGN §2/§7: several instances share Redis; invalidation reaches every instance; Redis down → PostgreSQL.
@@ -69,8 +69,9 @@ describe.skipIf(!hasRedis)('shared Redis layer', () => {
       // Cached on both instances and in Redis before the write.
       for (const x of [a, b]) for (const url of urls) await getJson(x.app, url);
       const value = `v${i}`;
-      await setAliases(symbol, value);
-      await sleep(PROPAGATION_BOUND_MS);
+      await writeAndAwaitInvalidation([a.caching.cache, b.caching.cache], 'table:genes', () =>
+        setAliases(symbol, value),
+      );
       // Alternate who reads first: the first reader's load must not hand the other a stale Redis entry.
       for (const x of i % 2 === 0 ? [a, b] : [b, a]) {
         const detail = (await getJson(x.app, urls[0] as string)).data.attributes.aliases;
@@ -110,8 +111,9 @@ describe.skipIf(!hasRedis)('shared Redis layer', () => {
     for (let i = 0; i < 100; i++) {
       const symbol = UNSCORED[i % UNSCORED.length] as string;
       if (i % 10 === 0) {
-        await setAliases(symbol, `down${i}`);
-        await sleep(PROPAGATION_BOUND_MS);
+        await writeAndAwaitInvalidation([a.caching.cache, b.caching.cache], 'table:genes', () =>
+          setAliases(symbol, `down${i}`),
+        );
         for (const x of [a, b]) {
           const got = (await getJson(x.app, `/api/genes/${symbol}`)).data.attributes.aliases;
           if (got.join() !== `down${i}`) failures.push(`stale while Redis is down: ${got}`);
@@ -140,29 +142,31 @@ describe.skipIf(!hasRedis)('shared Redis layer', () => {
     expect(sharedHits(b)).toBe(before + 1);
   }, 120_000);
 
-  it('Redis hanging (SIGSTOP): requests succeed within about one command timeout, then skip Redis until it answers', async () => {
+  it('Redis hanging (SIGSTOP): requests succeed, and Redis is skipped until it answers again', async () => {
     const urls = [
       `/api/genes/${SCORED[3]}`,
       `/api/genes/${SCORED[3]}/evidence`,
       '/api/genes/?page[number]=2',
     ];
     for (const url of urls) await getJson(a.app, url);
+    const redisErrors = () =>
+      Object.values(a.caching.cache.stats().shared?.errors ?? {}).reduce((sum, n) => sum + n, 0);
+    const errorsBefore = redisErrors();
     redis.pause();
     try {
-      await setAliases(UNSCORED[1] as string, 'hung');
-      await sleep(PROPAGATION_BOUND_MS);
-      const timings: number[] = [];
-      for (let i = 0; i < 30; i++) {
+      await writeAndAwaitInvalidation([a.caching.cache], 'table:genes', () =>
+        setAliases(UNSCORED[1] as string, 'hung'),
+      );
+      const REQUESTS = 30;
+      for (let i = 0; i < REQUESTS; i++) {
         const url = i % 2 === 0 ? `/api/genes/${UNSCORED[1]}` : (urls[i % urls.length] as string);
-        const t0 = performance.now();
         const body = await getJson(a.app, url);
-        timings.push(performance.now() - t0);
         if (i % 2 === 0) expect(body.data.attributes.aliases).toEqual(['hung']);
       }
-      // The first miss may wait for the 250 ms command timeout; after that Redis is out of use.
-      expect(Math.max(...timings)).toBeLessThan(2_000);
-      expect(timings.slice(5).every((ms) => ms < 250)).toBe(true);
+      // Every request would have timed out on Redis had it kept asking: the first timeouts take it out of use.
       expect(a.caching.cache.stats().shared?.synced).toBe(false);
+      expect(redisErrors() - errorsBefore).toBeGreaterThan(0);
+      expect(redisErrors() - errorsBefore).toBeLessThan(REQUESTS / 3);
     } finally {
       redis.resume();
     }

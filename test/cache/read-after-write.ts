@@ -1,9 +1,9 @@
 import type { TestDatabase } from '../helpers/db.js';
-import { type CachedApp, PROPAGATION_BOUND_MS, sleep, UNSCORED } from './cache-fixture.js';
+import { type CachedApp, UNSCORED, writeAndAwaitInvalidation } from './cache-fixture.js';
 
 /**
  * The read-after-write loop of cache-invalidation.db.test.ts: random writes through plain SQL to tables the
- * cached routes read live, each followed (after the propagation bound) by the read that must show it.
+ * cached routes read live, each followed (once its invalidation has arrived) by the read that must show it.
  */
 
 /** A seeded PRNG (mulberry32): failures replay with the same sequence. */
@@ -23,8 +23,10 @@ type Read = (url: string, status?: number) => Promise<unknown>;
 interface Step {
   /** Read first, so the entry the write has to clear is in the cache. */
   urls: string[];
+  /** The table the write changes (its invalidation is what the read waits for). */
+  table: 'genes' | 'gene_evidence';
   write(): Promise<void>;
-  /** Reads after the bound; returns what was stale, or undefined. */
+  /** Reads after the invalidation; returns what was stale, or undefined. */
   check(read: Read): Promise<string | undefined>;
 }
 
@@ -49,6 +51,7 @@ export function stepMaker(
       const m = ++marker;
       const url = `/api/genes/${row.symbol}/evidence`;
       return {
+        table: 'gene_evidence',
         urls: [url],
         write: async () => {
           await pool.query(
@@ -71,6 +74,7 @@ export function stepMaker(
       const m = `a${++marker}`;
       const url = `/api/genes/${names.get(key)}`;
       return {
+        table: 'genes',
         urls: [url],
         write: async () => {
           await setAliases(key, m);
@@ -88,6 +92,7 @@ export function stepMaker(
       const m = `l${++marker}`;
       const url = `/api/genes/?filter[hide_zero_scores]=false&filter[ids]=${ids.get(key)}`;
       return {
+        table: 'genes',
         urls: [url],
         write: async () => {
           await setAliases(key, m);
@@ -105,6 +110,7 @@ export function stepMaker(
       const url = `/api/genes/${names.get(key)}/evidence`;
       const had = hpo.has(key);
       return {
+        table: 'gene_evidence',
         urls: [url],
         write: async () => {
           if (had)
@@ -131,6 +137,7 @@ export function stepMaker(
       const old = names.get(key) as string;
       const next = `${key}_R${++marker}`;
       return {
+        table: 'genes',
         urls: [`/api/genes/${old}`, `/api/genes/${old}/evidence`, `/api/genes/${next}`],
         write: async () => {
           await pool.query('update genes set approved_symbol = $1 where id = $2', [next, ids.get(key)]);
@@ -156,7 +163,7 @@ export interface Lane {
   cached: CachedApp;
 }
 
-/** Runs `iterations` prime → write → bound → read steps; returns the stale reads and how many primes loaded. */
+/** Runs `iterations` prime → write → invalidation → read steps; returns the stale reads and how many primes loaded. */
 export async function runLane(lane: Lane, seed: number, iterations: number) {
   const { rows: evidence } = await lane.db.pool.query<{ id: string; symbol: string }>(
     `select ge.id::text as id, g.approved_symbol as symbol from gene_evidence ge join genes g on g.id = ge.gene_id`,
@@ -180,8 +187,7 @@ export async function runLane(lane: Lane, seed: number, iterations: number) {
     for (const url of step.urls) await app.inject({ method: 'GET', url });
     primed += step.urls.length;
     primedLoads += loads() - before;
-    await step.write();
-    await sleep(PROPAGATION_BOUND_MS);
+    await writeAndAwaitInvalidation([caching.cache], `table:${step.table}`, () => step.write());
     const problem = await step.check(read);
     if (problem) stale.push(problem);
   }

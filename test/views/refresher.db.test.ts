@@ -100,9 +100,8 @@ describe('refresher: one refresh per view at a time', () => {
     const holder = await holdItemsTable();
     const first = a.refresh(['mv_items']);
     await waitFor('the first refresh to be in flight', async () => (await waitingRefreshes()) === 1);
-    const t0 = Date.now();
+    // Answered while the first still waits on the held table: had it queued behind the lock, this would hang.
     const second = await b.refresh(['mv_items']);
-    expect(Date.now() - t0).toBeLessThan(2_000);
     expect(second.find((r) => r.name === 'mv_items')?.outcome).toBe('skipped');
     await release(holder);
     expect((await first).find((r) => r.name === 'mv_items')).toMatchObject({
@@ -194,30 +193,27 @@ describe('refresher: state and freshness', () => {
     const r = refresher({ listen: true, quietMs: 200, maxStalenessMs: 1_000, backoff: { initialMs: 20 } });
     await r.start();
     await q('insert into r_items select g, g from generate_series(11, 20) g');
-    const ms = await waitFor('mv_totals to show 20 rows', async () => {
+    await waitFor('mv_totals to show 20 rows', async () => {
       const rows = await q<{ n: number }>('select n::int as n from mv_totals');
       return rows[0]?.n === 20;
     });
-    expect(ms).toBeLessThan(1_000 + 2_000); // max staleness + refresh time and polling slack
     expect(await count('mv_items')).toBe(20);
   });
 
   it('a steady stream of writes cannot starve the refresh past the maximum staleness', async () => {
-    const r = refresher({ listen: true, quietMs: 500, maxStalenessMs: 1_000 });
+    // A quiet period longer than the test: only the maximum staleness can trigger the refresh, however slowly
+    // a busy machine runs the loop below.
+    const r = refresher({ listen: true, quietMs: 600_000, maxStalenessMs: 1_000 });
     await r.start();
     const before = (await count('mv_items')) ?? 0;
     const t0 = Date.now();
-    let refreshedDuringWrites: number | undefined;
-    for (let i = 0; Date.now() - t0 < 3_000; i++) {
-      // Every 100 ms: the quiet period of 500 ms never passes while this loop runs.
-      await q('insert into r_items values ($1, 1)', [1_000 + i]);
-      if (refreshedDuringWrites === undefined && ((await count('mv_items')) ?? 0) > before) {
-        refreshedDuringWrites = Date.now() - t0;
-      }
-      await sleep(100);
+    let writes = 0;
+    while (((await count('mv_items')) ?? 0) <= before) {
+      if (Date.now() - t0 > 60_000) throw new Error('no refresh while the writes went on');
+      await q('insert into r_items values ($1, 1)', [1_000 + writes++]);
+      await sleep(50);
     }
-    expect(refreshedDuringWrites).toBeDefined();
-    expect(refreshedDuringWrites).toBeLessThan(2_500);
+    expect(writes).toBeGreaterThan(1);
   });
 
   it('a change whose refresh was skipped is refreshed once the lock holder lets go', async () => {
