@@ -186,11 +186,16 @@ describe.skipIf(!hasRedis)('shared Redis layer', () => {
       const gate = new Promise<void>((r) => {
         release = r;
       });
+      let loaderStarted!: () => void;
+      const querying = new Promise<void>((r) => {
+        loaderStarted = r;
+      });
       const loading = slow.get('alpha', 'k', async () => {
+        loaderStarted();
         await gate;
         return 'before the change';
       });
-      await sleep(20); // the slow load has read the version and is "querying"
+      await querying; // the slow load has read the version and is "querying"
       other.invalidate('alpha', { kind: 'table', name: 'genes' }); // the change's notification reached `other` first
       await other.get('alpha', 'unrelated', async () => 'x'); // waits for other's bump to land
       release();

@@ -141,7 +141,14 @@ describe('refresher: one refresh per view at a time', () => {
     const first = refreshMatview(db.pool, items);
     await waitFor('the first refresh to be in flight', async () => (await waitingRefreshes()) === 1);
     const forced = refreshMatview(db.pool, items, { force: true });
-    await sleep(300);
+    // The forced one waits for the first one's advisory lock (any lock wait but the first refresh's).
+    await waitFor('the forced refresh to queue behind the lock', async () => {
+      const rows = await q<{ n: number }>(
+        `select count(*)::int as n from pg_stat_activity
+          where datname = current_database() and wait_event_type = 'Lock'`,
+      );
+      return (rows[0]?.n ?? 0) >= 2;
+    });
     await release(holder);
     expect((await first).outcome).toBe('refreshed');
     expect((await forced).outcome).toBe('refreshed');
