@@ -58,7 +58,7 @@ describe.skipIf(!hasRedis)('shared Redis layer', () => {
     expect((await b.caching.cache.keys('gene_detail')).shared).toContain(SCORED[0]);
   });
 
-  it('DESIGN §7: a write invalidates both instances (200 randomized writes, both read after the bound: 0 stale)', async () => {
+  it('DESIGN §7: a write invalidates both instances (200 randomized writes, both read once the invalidation arrived: 0 stale)', async () => {
     const stale: string[] = [];
     for (let i = 0; i < 200; i++) {
       const symbol = UNSCORED[i % UNSCORED.length] as string;
