@@ -160,7 +160,9 @@ describe('issue 5: 100 % shadow sampling never changes a response', () => {
         // before any timeout was recorded.
         if (kind === 'hangs' && i === 0) {
           const metrics = (await app.inject({ url: '/metrics' })).body;
-          expect(metrics).not.toMatch(/kgdb_experiment_outcomes_total\{[^}]*shadow_hangs[^}]*timeout[^}]*\} [1-9]/);
+          expect(metrics).not.toMatch(
+            /kgdb_experiment_outcomes_total\{[^}]*shadow_hangs[^}]*timeout[^}]*\} [1-9]/,
+          );
         }
       }
     }

@@ -127,8 +127,12 @@ describe('GET|PATCH /api/admin/feature-flags/{key}', () => {
         'percentage',
         "flag is gradual: percentage must be one of its steps 0, 10, 25, 50, 75, 100, got 30 (or set strategy 'percentage')",
       ],
-      [{ enabled: 'maybe' }, 'enabled', "'enabled' must be boolean"],
-      [{ strategy: 'sometimes' }, 'strategy', "'strategy' must be one of: off, on, percentage, gradual"],
+      [{ enabled: 'maybe' }, 'enabled', "'enabled' must be boolean: expected true or false"],
+      [
+        { strategy: 'sometimes' },
+        'strategy',
+        "'strategy' must be equal to one of the allowed values: expected one of: off, on, percentage, gradual",
+      ],
       [
         { reason: 'nothing else' },
         'body',
@@ -273,9 +277,7 @@ describe('DESIGN §6: two server instances on one database', () => {
     const { rows } = await db.pool.query<{ version: number }>(
       `update feature_flags set percentage = 7.5 where key = 'enable_shadow_testing' returning version`,
     );
-    await Promise.all(
-      [one, two].map((s) => untilServes(s, 'enable_shadow_testing', rows[0]?.version ?? 0)),
-    );
+    await Promise.all([one, two].map((s) => untilServes(s, 'enable_shadow_testing', rows[0]?.version ?? 0)));
     for (let i = 0; i < 200; i++) {
       const ctx = { targetingKey: `client:${i}` };
       expect(one.snapshot.evaluate('enable_shadow_testing', ctx).value).toBe(
