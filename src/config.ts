@@ -16,6 +16,8 @@ export interface Config {
   redisUrl: string | undefined;
   logLevel: LogLevel;
   jwtSecret: string | undefined;
+  /** When set, GET /metrics requires `Authorization: Bearer <it>`; undefined = public. */
+  metricsToken: string | undefined;
   poolSize: number;
   /** Load the default demo dataset when the database has no genes at start. */
   seedDemoOnEmpty: boolean;
@@ -23,6 +25,7 @@ export interface Config {
   guard: {
     maxErrorRate: number;
     maxP99Ms: number;
+    maxP99Ratio: number;
     maxMismatchRate: number;
     minSamples: number;
     intervalMs: number;
@@ -58,9 +61,12 @@ export const ENV_DOCS = {
   LOG_LEVEL: `${LOG_LEVELS.join('|')} (${DEFAULTS.logLevel})`,
   JWT_SECRET:
     'signing secret for access tokens (≥ 32 chars); unset = generated once and kept in the database, shared by all instances',
+  KGDB_METRICS_TOKEN:
+    'bearer token GET /metrics requires (≥ 16 chars, no spaces); unset = /metrics is public',
   KGDB_POOL_SIZE: `PostgreSQL connections per process, 1..500 (${DEFAULTS.poolSize})`,
-  KGDB_GUARD_MAX_ERROR_RATE: `rollout guard: roll back above this error rate, 0..1 (${DEFAULT_GUARD_THRESHOLDS.maxErrorRate})`,
-  KGDB_GUARD_MAX_P99_MS: `rollout guard: roll back above this p99 in ms, 1..60000 (${DEFAULT_GUARD_THRESHOLDS.maxP99Ms})`,
+  KGDB_GUARD_MAX_ERROR_RATE: `rollout guard: roll back when the views' error rate exceeds the legacy arm's by more than this (its own rate when the control is silent), 0..1 (${DEFAULT_GUARD_THRESHOLDS.maxErrorRate})`,
+  KGDB_GUARD_MAX_P99_MS: `rollout guard: roll back when the views' p99 is above this (ms, 1..60000) (${DEFAULT_GUARD_THRESHOLDS.maxP99Ms})`,
+  KGDB_GUARD_MAX_P99_RATIO: `rollout guard: … and above this multiple of the legacy arm's p99 at the same time, above 1, at most 100 (${DEFAULT_GUARD_THRESHOLDS.maxP99Ratio})`,
   KGDB_GUARD_MAX_MISMATCH_RATE: `rollout guard: roll back above this shadow mismatch rate, 0..1 (${DEFAULT_GUARD_THRESHOLDS.maxMismatchRate})`,
   KGDB_GUARD_MIN_SAMPLES: `rollout guard: fewer requests in the window = hold, 1..1000000 (${DEFAULT_GUARD_THRESHOLDS.minSamples})`,
   KGDB_GUARD_INTERVAL_S: `rollout guard: seconds between evaluations, 1..3600 (${DEFAULT_GUARD_OPTIONS.intervalMs / 1000})`,
@@ -111,6 +117,15 @@ function numberIn(min: number, max: number): Parser<number> {
   };
 }
 
+function numberAbove(min: number, max: number): Parser<number> {
+  return (raw) => {
+    const n = Number(raw);
+    return /^\d+(\.\d+)?$/.test(raw) && n > min && n <= max
+      ? ok(n)
+      : bad(`expected a number above ${min} and at most ${max}, got '${raw}'`);
+  };
+}
+
 const bool: Parser<boolean> = (raw) =>
   raw === 'true' || raw === '1'
     ? ok(true)
@@ -119,6 +134,14 @@ const bool: Parser<boolean> = (raw) =>
       : bad(`expected true or false, got '${raw}'`);
 
 const nonEmpty: Parser<string> = (raw) => (raw.trim() === '' ? bad('must not be empty') : ok(raw));
+
+/** Sent as `Authorization: Bearer <token>`: no whitespace, and long enough not to be guessed. */
+const bearerToken: Parser<string> = (raw) =>
+  /\s/.test(raw)
+    ? bad('must not contain whitespace')
+    : raw.length < 16
+      ? bad(`expected at least 16 characters, got ${raw.length}`)
+      : ok(raw);
 
 /** Pure: reads `env`, collects every problem, and throws one ConfigError listing them all. */
 export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
@@ -140,11 +163,17 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     redisUrl: read('REDIS_URL', urlWithScheme(['redis', 'rediss']), undefined),
     logLevel: read('LOG_LEVEL', oneOf(LOG_LEVELS), DEFAULTS.logLevel),
     jwtSecret: read('JWT_SECRET', nonEmpty, undefined),
+    metricsToken: read('KGDB_METRICS_TOKEN', bearerToken, undefined),
     poolSize: read('KGDB_POOL_SIZE', intIn(1, 500), DEFAULTS.poolSize),
     seedDemoOnEmpty: read('KGDB_SEED_DEMO', bool, DEFAULTS.seedDemoOnEmpty),
     guard: {
       maxErrorRate: read('KGDB_GUARD_MAX_ERROR_RATE', numberIn(0, 1), DEFAULT_GUARD_THRESHOLDS.maxErrorRate),
       maxP99Ms: read('KGDB_GUARD_MAX_P99_MS', numberIn(1, 60_000), DEFAULT_GUARD_THRESHOLDS.maxP99Ms),
+      maxP99Ratio: read(
+        'KGDB_GUARD_MAX_P99_RATIO',
+        numberAbove(1, 100),
+        DEFAULT_GUARD_THRESHOLDS.maxP99Ratio,
+      ),
       maxMismatchRate: read(
         'KGDB_GUARD_MAX_MISMATCH_RATE',
         numberIn(0, 1),

@@ -9,6 +9,8 @@ export const ERRORS = {
   CONFLICT: { status: 409, title: 'Conflict' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   UNAVAILABLE: { status: 503, title: 'Service unavailable' },
+  /** PostgreSQL cannot be reached (stopped, restarting, out of connections); answered with Retry-After. */
+  DATABASE_UNAVAILABLE: { status: 503, title: 'Database unavailable' },
   INTERNAL: { status: 500, title: 'Internal server error' },
 } as const;
 

@@ -79,7 +79,7 @@ export async function startServer(
     await refresher.start();
     // JWT_SECRET, else the secret every instance on this database shares through kgdb_secrets.
     const jwtSecret = await resolveJwtSecret(db.pool, config.jwtSecret);
-    const auth = createAuthDeps(db.pool, { jwtSecret });
+    const auth = createAuthDeps(db.pool, { jwtSecret, metricsToken: config.metricsToken });
     // Loaded and listening before the first request can evaluate a flag.
     await flagSnapshot.start();
     const legacyLogs = createLegacyLogRepository(db.pool);
@@ -123,6 +123,7 @@ export async function startServer(
         thresholds: {
           maxErrorRate: config.guard.maxErrorRate,
           maxP99Ms: config.guard.maxP99Ms,
+          maxP99Ratio: config.guard.maxP99Ratio,
           maxMismatchRate: config.guard.maxMismatchRate,
           minSamples: config.guard.minSamples,
         },

@@ -2,6 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 
 describe('loadConfig', () => {
+  it('KGDB_GUARD_MAX_P99_RATIO: a multiple of the control p99 above 1', () => {
+    expect(loadConfig({ KGDB_GUARD_MAX_P99_RATIO: '3' }).guard.maxP99Ratio).toBe(3);
+    for (const bad of ['1', '0.5', '-2', 'x', '101']) {
+      expect(() => loadConfig({ KGDB_GUARD_MAX_P99_RATIO: bad })).toThrow(
+        `KGDB_GUARD_MAX_P99_RATIO: expected a number above 1 and at most 100, got '${bad}'`,
+      );
+    }
+  });
+
   it('uses the documented defaults for an empty environment', () => {
     const config = loadConfig({}, '/srv/app');
     expect(config).toMatchObject({
@@ -15,6 +24,7 @@ describe('loadConfig', () => {
       guard: {
         maxErrorRate: 0.01,
         maxP99Ms: 200,
+        maxP99Ratio: 2,
         maxMismatchRate: 0.05,
         minSamples: 100,
         intervalMs: 10_000,
@@ -34,10 +44,12 @@ describe('loadConfig', () => {
         REDIS_URL: 'redis://cache:6379',
         LOG_LEVEL: 'debug',
         JWT_SECRET: 'x'.repeat(32),
+        KGDB_METRICS_TOKEN: 'scrape-0123456789abcdef',
         KGDB_POOL_SIZE: '25',
         KGDB_SEED_DEMO: 'false',
         KGDB_GUARD_MAX_ERROR_RATE: '0.02',
         KGDB_GUARD_MAX_P99_MS: '500',
+        KGDB_GUARD_MAX_P99_RATIO: '1.5',
         KGDB_GUARD_MAX_MISMATCH_RATE: '0.1',
         KGDB_GUARD_MIN_SAMPLES: '20',
         KGDB_GUARD_INTERVAL_S: '5',
@@ -53,11 +65,13 @@ describe('loadConfig', () => {
       redisUrl: 'redis://cache:6379',
       logLevel: 'debug',
       jwtSecret: 'x'.repeat(32),
+      metricsToken: 'scrape-0123456789abcdef',
       poolSize: 25,
       seedDemoOnEmpty: false,
       guard: {
         maxErrorRate: 0.02,
         maxP99Ms: 500,
+        maxP99Ratio: 1.5,
         maxMismatchRate: 0.1,
         minSamples: 20,
         intervalMs: 5000,
@@ -88,5 +102,15 @@ describe('loadConfig', () => {
       - KGDB_POOL_SIZE: expected a whole number 1..500, got '0'
       - KGDB_GUARD_MAX_ERROR_RATE: expected a number 0..1, got '2'"
     `);
+  });
+
+  it('KGDB_METRICS_TOKEN: unset leaves /metrics public; a short or spaced token is refused', () => {
+    expect(loadConfig({}).metricsToken).toBeUndefined();
+    expect(() => loadConfig({ KGDB_METRICS_TOKEN: 'short' })).toThrow(
+      'KGDB_METRICS_TOKEN: expected at least 16 characters, got 5',
+    );
+    expect(() => loadConfig({ KGDB_METRICS_TOKEN: 'with a space in the middle' })).toThrow(
+      'KGDB_METRICS_TOKEN: must not contain whitespace',
+    );
   });
 });

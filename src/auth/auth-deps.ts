@@ -1,5 +1,10 @@
 import type { Queryable } from '../db/pool.js';
 import { type ApiTokenRepository, createApiTokenRepository } from './api-token-repository.js';
+import {
+  createLoginLockoutRepository,
+  LOGIN_LOCKOUT,
+  type LockoutPolicy,
+} from './login-lockout-repository.js';
 import { createPasswordLogin, type PasswordLogin } from './password-login.js';
 import { createUserRepository, type UserRepository } from './user-repository.js';
 
@@ -17,6 +22,13 @@ export interface AuthDeps {
    * instances behind a balancer an address gets up to N× this; put a shared limit in front for more.
    */
   loginRateLimit: { max: number; timeWindowMs: number };
+  /**
+   * Failed password logins per account, counted in the database (all instances agree): this many in the
+   * window lock the account until the window has passed or `kgdb users unlock`. Builds `passwords`.
+   */
+  loginLockout: LockoutPolicy;
+  /** KGDB_METRICS_TOKEN: when set, GET /metrics requires `Authorization: Bearer <it>`; unset = public. */
+  metricsToken: string | undefined;
 }
 
 /** 30 minutes, upstream's access-token lifetime; there is no refresh token, clients log in again. */
@@ -28,12 +40,17 @@ export function createAuthDeps(
   options: { jwtSecret: string } & Partial<Omit<AuthDeps, 'jwtSecret'>>,
 ): AuthDeps {
   const users = options.users ?? createUserRepository(db);
+  const loginLockout = options.loginLockout ?? LOGIN_LOCKOUT;
   return {
     jwtSecret: options.jwtSecret,
     users,
     tokens: options.tokens ?? createApiTokenRepository(db),
-    passwords: options.passwords ?? createPasswordLogin(users),
+    passwords:
+      options.passwords ??
+      createPasswordLogin(users, { lockouts: createLoginLockoutRepository(db), lockout: loginLockout }),
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? ACCESS_TOKEN_TTL_SECONDS,
     loginRateLimit: options.loginRateLimit ?? LOGIN_RATE_LIMIT,
+    loginLockout,
+    metricsToken: options.metricsToken,
   };
 }

@@ -1,3 +1,5 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
 export type BearerCredentials =
   | { kind: 'none' }
   | { kind: 'invalid'; detail: string }
@@ -11,4 +13,13 @@ export function parseBearer(header: string | undefined): BearerCredentials {
     return { kind: 'invalid', detail: "Authorization header must be 'Bearer <token>'" };
   }
   return { kind: 'token', token: m[1] };
+}
+
+/**
+ * Compares a presented secret with the expected one in constant time: both are hashed first, so neither
+ * the position of the first differing byte nor a difference in length shows in the time taken.
+ */
+export function sameSecret(given: string, expected: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+  return timingSafeEqual(digest(given), digest(expected));
 }

@@ -1,8 +1,16 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { IntParam, TextParam } from '../http/params.js';
 
 /** Request and response schemas of /api/admin/cache (names follow upstream's CacheStatsResponse & co.). */
 
-const Namespace = Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$', description: 'Cache namespace' });
+/** Highest `page` of a key listing: far past any namespace's size, and page × page_size stays exact. */
+const MAX_KEY_PAGE = 10_000_000;
+
+const Namespace = TextParam({
+  pattern: '^[a-z][a-z0-9_]{0,62}$',
+  maxLength: 63,
+  description: 'Cache namespace',
+});
 
 export const NamespaceParams = Type.Object({ namespace: Namespace }, { additionalProperties: false });
 export type NamespaceParams = Static<typeof NamespaceParams>;
@@ -10,7 +18,7 @@ export type NamespaceParams = Static<typeof NamespaceParams>;
 export const KeyParams = Type.Object(
   {
     namespace: Namespace,
-    key: Type.String({ minLength: 1, maxLength: 1000, description: 'A key as listed' }),
+    key: TextParam({ minLength: 1, maxLength: 1000, description: 'A key as listed' }),
   },
   { additionalProperties: false },
 );
@@ -24,8 +32,8 @@ export type StatsQuerystring = Static<typeof StatsQuerystring>;
 
 export const KeysQuerystring = Type.Object(
   {
-    page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
-    page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
+    page: Type.Optional(IntParam({ minimum: 1, maximum: MAX_KEY_PAGE, default: 1 })),
+    page_size: Type.Optional(IntParam({ minimum: 1, maximum: 1000, default: 50 })),
   },
   { additionalProperties: false },
 );
@@ -36,7 +44,7 @@ export const NoQuerystring = Type.Object({}, { additionalProperties: false });
 export const WarmBody = Type.Object(
   {
     sources: Type.Optional(
-      Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
+      Type.Array(TextParam({ minLength: 1, maxLength: 100 }), {
         maxItems: 50,
         description: 'Warmers to run (see GET /api/admin/cache/health); omitted or empty = all',
       }),

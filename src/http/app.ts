@@ -32,6 +32,8 @@ import { authPlugin, OPENAPI_SECURITY_SCHEMES } from './auth-plugin.js';
 import { authRoutes } from './auth-routes.js';
 import { renderError, renderNotFound } from './errors.js';
 import { healthRoutes } from './health-routes.js';
+import { HTTP_TIMEOUTS } from './http-timeouts.js';
+import { paramKeywords, useParamValidation } from './params.js';
 import { serverTimingPlugin } from './server-timing-plugin.js';
 
 /** Everything the HTTP layer needs, built by the composition root (serve command or a test). */
@@ -70,14 +72,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Typed as Fastify's base logger so the instance keeps the default FastifyInstance type plugins expect.
     loggerInstance: deps.logger as FastifyBaseLogger,
     // Unknown query keys must be a 400 (DESIGN §5), never silently dropped.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
+    // Finite numbers and storable text on every request schema (params.ts); plugins run on Fastify's ajv.
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false },
+      plugins: [paramKeywords],
+    },
+    // A malformed URL (invalid percent-encoding) is a 400 in the error envelope like any other.
+    frameworkErrors: (err, request, reply) => {
+      renderError(err, request, reply);
+    },
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,
+    // Slow clients: an unfinished request is answered 408 and closed within about 10 s (see http-timeouts.ts).
+    ...HTTP_TIMEOUTS,
     // Unique across restarts and instances: it is the request_id of the request log rows.
     genReqId: () => randomUUID(),
   });
   app.setErrorHandler(renderError);
   app.setNotFoundHandler(renderNotFound);
+  // Before any route: a schema's 400 names the value and what it accepts; URL numbers must be decimal.
+  app.addHook('onRoute', useParamValidation);
   const auth = deps.auth ?? createAuthDeps(deps.pool, { jwtSecret: randomBytes(32).toString('base64url') });
   await app.register(formbody);
   // Collects every route schema registered after it into one OpenAPI 3 document (GET /openapi.json).
@@ -115,6 +129,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (!deps.rollout) app.addHook('onClose', () => rollout.stop());
   app.decorate('rollout', rollout);
   // Before the route plugins: times every request by route template and the arm the route sets.
+  rollout.metrics.watch({ requestLog });
   await app.register(metricsPlugin, { metrics: rollout.metrics, window: rollout.window });
   await app.register(serverTimingPlugin);
   await app.register(metricsRoutes, {

@@ -11,7 +11,7 @@ import type {
 import { hashApiToken, isApiToken, shouldTouch, tokenStatus } from '../auth/api-token.js';
 import type { ApiTokenRepository } from '../auth/api-token-repository.js';
 import type { Principal } from '../auth/auth-types.js';
-import { parseBearer } from '../auth/bearer.js';
+import { parseBearer, sameSecret } from '../auth/bearer.js';
 import { accessVerdict, isRole, type Role } from '../auth/roles.js';
 import type { UserRepository } from '../auth/user-repository.js';
 import { type ErrorCode, KgdbError, toError } from '../errors.js';
@@ -21,7 +21,7 @@ export interface AccessTokenClaims {
   sub: string;
   role: Role;
   typ: 'access';
-  /** Issued-at and expiry, seconds since the epoch; set by the signer. */
+  /** Issued-at and expiry, seconds since the epoch; set by the signer. A token without exp is refused. */
   iat?: number;
   exp?: number;
 }
@@ -37,6 +37,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The least role this route needs; absent = public. Routes under /api/admin get 'admin' by default. */
     role?: Role;
+    /**
+     * A Prometheus scrape route: public, unless the plugin has a `metricsToken`; then it takes exactly
+     * `Authorization: Bearer <metricsToken>` and nothing else (no user or API token).
+     */
+    scrape?: boolean;
   }
   interface FastifyInstance {
     /** Every route registered after the auth plugin, with its required role (filled by an onRoute hook). */
@@ -57,6 +62,8 @@ export interface AuthPluginOptions {
   users: UserRepository;
   tokens: ApiTokenRepository;
   accessTokenTtlSeconds: number;
+  /** KGDB_METRICS_TOKEN: the bearer token routes with `config.scrape` require; undefined = they are public. */
+  metricsToken?: string;
   /** Injected clock for token expiry checks (tests). */
   now?: () => Date;
 }
@@ -127,9 +134,9 @@ function createResolver(app: FastifyInstance, opts: AuthPluginOptions) {
       claims = app.jwt.verify<AccessTokenClaims>(token);
     } catch (raw) {
       const code = (toError(raw) as Error & { code?: string }).code;
-      return reject(
-        code === 'FAST_JWT_EXPIRED' ? 'Access token expired; log in again' : 'Invalid access token',
-      );
+      if (code === 'FAST_JWT_EXPIRED') return reject('Access token expired; log in again');
+      if (code === 'FAST_JWT_MISSING_REQUIRED_CLAIM') return reject('Invalid access token: it has no exp');
+      return reject('Invalid access token');
     }
     const id = Number(claims.sub);
     if (claims.typ !== 'access' || !Number.isSafeInteger(id)) return reject('Invalid access token');
@@ -154,7 +161,9 @@ const plugin: FastifyPluginAsync<AuthPluginOptions> = async (app, opts) => {
   await app.register(fastifyJwt, {
     secret: opts.jwtSecret,
     sign: { algorithm: 'HS256', expiresIn: opts.accessTokenTtlSeconds },
-    verify: { algorithms: ['HS256'] },
+    // A token without exp would never expire: kgdb signs every one with exp, so one without was not ours to
+    // accept (a leaked secret, a token minted by hand). fast-jwt checks exp only when it is present.
+    verify: { algorithms: ['HS256'], requiredClaims: ['exp'] },
     // kgdb never calls request.jwtVerify(); request.user is ours (a Principal), so park jwt's decorator.
     decoratorName: 'jwtClaims',
   });
@@ -171,6 +180,14 @@ const plugin: FastifyPluginAsync<AuthPluginOptions> = async (app, opts) => {
   app.addHook('onRequest', async (request, reply) => {
     const required = request.routeOptions.config.role;
     const bearer = parseBearer(request.headers.authorization);
+    if (request.routeOptions.config.scrape && opts.metricsToken !== undefined) {
+      if (bearer.kind === 'token' && sameSecret(bearer.token, opts.metricsToken)) return;
+      throw unauthorized(
+        reply,
+        'GET /metrics requires the metrics token (KGDB_METRICS_TOKEN)',
+        bearer.kind !== 'none',
+      );
+    }
     if (bearer.kind === 'invalid') {
       if (required) throw unauthorized(reply, bearer.detail, true);
     } else if (bearer.kind === 'token') {

@@ -10,6 +10,7 @@ import type { PasswordLogin } from '../auth/password-login.js';
 import { ROLE_PERMISSIONS } from '../auth/roles.js';
 import { KgdbError } from '../errors.js';
 import type { AccessTokenClaims } from './auth-plugin.js';
+import { TextParam } from './params.js';
 
 export interface AuthRoutesOptions {
   passwords: PasswordLogin;
@@ -22,13 +23,14 @@ export interface AuthRoutesOptions {
 // `email` for JSON clients. The same schema validates the form and the JSON body.
 const LoginBodySchema = Type.Object(
   {
-    username: Type.Optional(Type.String({ minLength: 1, maxLength: 254 })),
-    email: Type.Optional(Type.String({ minLength: 1, maxLength: 254 })),
-    password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX }),
+    username: Type.Optional(TextParam({ minLength: 1, maxLength: 254 })),
+    email: Type.Optional(TextParam({ minLength: 1, maxLength: 254 })),
+    password: TextParam({ minLength: 1, maxLength: PASSWORD_MAX }),
     grant_type: Type.Optional(Type.Union([Type.Literal('password'), Type.Literal('')])),
-    scope: Type.Optional(Type.String()),
-    client_id: Type.Optional(Type.String()),
-    client_secret: Type.Optional(Type.String()),
+    // Sent by OAuth2 form clients and ignored; capped so nobody posts megabytes through them.
+    scope: Type.Optional(TextParam({ maxLength: 1000 })),
+    client_id: Type.Optional(TextParam({ maxLength: 1000 })),
+    client_secret: Type.Optional(TextParam({ maxLength: 1000 })),
   },
   { additionalProperties: false },
 );
@@ -107,6 +109,12 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, opt
         throw new KgdbError('UNAUTHORIZED', { detail: 'Incorrect username/email or password' });
       }
       if (outcome.kind === 'inactive') throw new KgdbError('FORBIDDEN', { detail: 'Account is inactive' });
+      if (outcome.kind === 'locked') {
+        reply.header('retry-after', String(outcome.retryAfterSeconds));
+        throw new KgdbError('RATE_LIMITED', {
+          detail: `Too many failed logins for this account; retry in ${outcome.retryAfterSeconds} s, or ask an administrator to unlock it`,
+        });
+      }
       const claims: AccessTokenClaims = {
         sub: String(outcome.user.id),
         role: outcome.user.role,

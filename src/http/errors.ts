@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DatabaseError } from 'pg';
+import { unavailableReason } from '../db/unavailable.js';
 import { ERRORS, type ErrorCode, KgdbError } from '../errors.js';
 
 export interface ErrorEnvelope {
@@ -12,6 +13,24 @@ export interface ErrorEnvelope {
     source: { parameter: string | null };
     meta: { error_id: string; timestamp: string; path: string; method: string };
   };
+}
+
+/**
+ * Retry-After of a DATABASE_UNAVAILABLE answer, seconds. An embedded server restarts in about a second and a
+ * failover takes a few; 5 s spaces out well-behaved clients' retries without keeping them away long.
+ */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/** The code each reply answered with, for hooks that run after the error handler (metrics, the rollout window). */
+const replyCodes = new WeakMap<FastifyReply, ErrorCode>();
+
+/**
+ * The error code this reply was rendered with by renderError or renderNotFound, or undefined when it was not
+ * an error envelope. Read it in onResponse to tell a database outage (503 DATABASE_UNAVAILABLE) from a failure
+ * of the code.
+ */
+export function errorCodeOf(reply: FastifyReply): ErrorCode | undefined {
+  return replyCodes.get(reply);
 }
 
 interface ValidationIssue {
@@ -55,6 +74,13 @@ export function toKgdbError(err: FastifyError | Error): KgdbError {
       cause: err,
     });
   }
+  // Before the SQLSTATE mapping: 57P01 (admin shutdown) and class 08 are DatabaseErrors too.
+  if (unavailableReason(err)) {
+    return new KgdbError('DATABASE_UNAVAILABLE', {
+      detail: `The database is unavailable; retry in ${DATABASE_RETRY_AFTER_SECONDS} seconds`,
+      cause: err,
+    });
+  }
   if (err instanceof DatabaseError) {
     if (err.code === '23505')
       return new KgdbError('CONFLICT', { detail: err.detail ?? 'Duplicate value', cause: err });
@@ -94,13 +120,23 @@ export function envelope(
   };
 }
 
-/** The single error handler: 4xx logged at info, 5xx at error, both with the error_id the client sees. */
+/**
+ * The single error handler: 4xx logged at info, 5xx at error, both with the error_id the client sees. A database
+ * outage answers 503 with Retry-After; what the driver said (addresses included) goes to the log only.
+ */
 export function renderError(err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
   const kgdbErr = toKgdbError(err);
   const body = envelope(kgdbErr, request);
-  const log = { error_id: body.error.meta.error_id, code: kgdbErr.code, err };
+  const log = {
+    error_id: body.error.meta.error_id,
+    code: kgdbErr.code,
+    err,
+    ...(kgdbErr.code === 'DATABASE_UNAVAILABLE' && { reason: unavailableReason(err) }),
+  };
   if (kgdbErr.status >= 500) request.log.error(log, 'request failed');
   else request.log.info(log, kgdbErr.message);
+  if (kgdbErr.code === 'DATABASE_UNAVAILABLE') reply.header('retry-after', DATABASE_RETRY_AFTER_SECONDS);
+  replyCodes.set(reply, kgdbErr.code);
   return reply.status(kgdbErr.status).send(body);
 }
 
@@ -108,5 +144,6 @@ export function renderNotFound(request: FastifyRequest, reply: FastifyReply) {
   const err = new KgdbError('NOT_FOUND', {
     detail: `No route ${request.method} ${request.url.split('?')[0]}`,
   });
+  replyCodes.set(reply, err.code);
   return reply.status(404).send(envelope(err, request));
 }

@@ -1,9 +1,38 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { type Pool, poolStats } from '../db/pool.js';
+import { unavailableReason } from '../db/unavailable.js';
+import { toError } from '../errors.js';
 import { APP_NAME, APP_VERSION } from '../version.js';
+import { DATABASE_RETRY_AFTER_SECONDS } from './errors.js';
 
 export interface HealthRoutesOptions {
   pool: Pool;
+}
+
+/**
+ * How long the probe waits for `select 1`. A load balancer's check must answer even when connecting hangs (a
+ * partition: no refusal, no reply); 2 s is far above a healthy round trip (well under 10 ms here).
+ */
+const HEALTH_PROBE_TIMEOUT_MS = 2_000;
+
+/** Resolves 'ok', or the error (a timeout included) the probe failed with. */
+async function probe(pool: Pool): Promise<'ok' | Error> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<Error>((resolve) => {
+    timer = setTimeout(
+      () => resolve(new Error(`health probe timed out after ${HEALTH_PROBE_TIMEOUT_MS} ms`)),
+      HEALTH_PROBE_TIMEOUT_MS,
+    );
+  });
+  const query = pool.query('select 1').then(
+    () => 'ok' as const,
+    (raw: unknown) => toError(raw),
+  );
+  try {
+    return await Promise.race([query, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 const poolSchema = {
@@ -22,7 +51,8 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
     {
       schema: {
         tags: ['System'],
-        summary: 'Database reachability and connection pool numbers (503 when the database is unreachable)',
+        summary:
+          'Database reachability and connection pool numbers (503 with Retry-After when the database is unavailable)',
         response: {
           200: {
             type: 'object',
@@ -40,16 +70,19 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
         },
       },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
       const started = performance.now();
-      try {
-        await pool.query('select 1');
-      } catch (raw) {
-        return reply.status(503).send({
-          status: 'unhealthy',
-          database: `unreachable: ${(raw as Error).message}`,
-          pool: poolStats(pool),
-        });
+      const outcome = await probe(pool);
+      if (outcome !== 'ok') {
+        // The driver's message names the server's address; it goes to the log, never to the caller.
+        request.log.warn(
+          { err: outcome, reason: unavailableReason(outcome) },
+          'health: database unavailable',
+        );
+        return reply
+          .status(503)
+          .header('retry-after', DATABASE_RETRY_AFTER_SECONDS)
+          .send({ status: 'unhealthy', database: 'unavailable', pool: poolStats(pool) });
       }
       return {
         status: 'healthy',

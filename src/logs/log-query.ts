@@ -1,6 +1,7 @@
 import { KgdbError } from '../errors.js';
+import { textProblem } from '../http/params.js';
 import { parseIsoInstant } from './iso-instant.js';
-import { decodeCursor } from './log-cursor.js';
+import { decodeCursor, type LogCursor } from './log-cursor.js';
 import type { LogQuery } from './log-repository.js';
 import {
   describeSortFields,
@@ -8,6 +9,8 @@ import {
   LOG_SORT_FIELDS,
   type LogSortField,
   SORT_ORDERS,
+  SORTS,
+  type SortKeyCast,
   type SortOrder,
 } from './log-sort.js';
 
@@ -18,6 +21,11 @@ export type SystemLogLevel = (typeof SYSTEM_LOG_LEVELS)[number];
 const LEVEL_ALIASES: Readonly<Record<string, SystemLogLevel>> = { WARN: 'WARNING', FATAL: 'CRITICAL' };
 
 export const LOG_LIMIT = { min: 1, max: 1000, default: 100 } as const;
+/**
+ * Largest offset: the page SQL binds offset + limit + 1 as a PostgreSQL integer (2^31 − 1), and no log table
+ * holds two billion rows to page through.
+ */
+export const MAX_LOG_OFFSET = 2_000_000_000;
 export const DEFAULT_SORT: { sortBy: LogSortField; sortOrder: SortOrder } = {
   sortBy: 'timestamp',
   sortOrder: 'desc',
@@ -63,6 +71,38 @@ export function parseSortOrder(raw: string): SortOrder {
   throw bad('sort_order', `Unknown sort order '${raw}'. Allowed: ${SORT_ORDERS.join(', ')}`);
 }
 
+const INT4_MAX = 2_147_483_647;
+/** A float8 literal PostgreSQL reads (no hex, no binary, no underscores, no words). */
+const FLOAT8_TEXT = /^-?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
+
+/** Why PostgreSQL would refuse a cursor key bound with this cast, or undefined when it takes it. */
+function keyProblem(cast: SortKeyCast, key: string): string | undefined {
+  if (cast === 'text') return textProblem(key);
+  if (cast === 'integer' && Math.abs(Number(key)) > INT4_MAX) return 'is past the integer range';
+  if (cast !== 'float8') return undefined;
+  const value = Number(key);
+  // 1e-400 is 0 to JavaScript but out of range to PostgreSQL.
+  const underflow = value === 0 && /[1-9]/.test(key.split(/e/i)[0] ?? '');
+  return FLOAT8_TEXT.test(key) && Number.isFinite(value) && !underflow ? undefined : 'is not a number';
+}
+
+/**
+ * A decoded cursor whose keys PostgreSQL can bind: decodeCursor checks their shape, this what the casts refuse
+ * (NUL in text, int4 overflow, float8 syntax), so a forged cursor is a 400 and never a database error.
+ */
+function checkedCursor(cursor: LogCursor): LogCursor {
+  SORTS[cursor.sortBy].keys.forEach((column, n) => {
+    const problem = keyProblem(column.cast, cursor.keys[n] ?? '');
+    if (problem) {
+      throw bad(
+        'cursor',
+        `Invalid cursor (sort key ${n + 1} ${problem}); pass pagination.next_cursor of a previous response unchanged`,
+      );
+    }
+  });
+  return cursor;
+}
+
 function parseInstant(parameter: string, raw: string) {
   const instant = parseIsoInstant(raw);
   if (!instant) {
@@ -83,7 +123,7 @@ function parseInteger(
 ) {
   if (raw === undefined) return fallback;
   if (!Number.isInteger(raw) || raw < min || raw > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `${min}..${max}`;
+    const range = `${min}..${max}`;
     throw bad(parameter, `'${parameter}' must be an integer ${range}, got ${raw}`);
   }
   return raw;
@@ -114,7 +154,7 @@ export function parseLogQuery(params: LogQueryParams): LogQuery {
         'Use either cursor or offset, not both: a cursor already says where the page starts',
       );
     }
-    const cursor = decodeCursor(params.cursor.trim());
+    const cursor = checkedCursor(decodeCursor(params.cursor.trim()));
     if ((sortBy && sortBy !== cursor.sortBy) || (sortOrder && sortOrder !== cursor.sortOrder)) {
       throw bad(
         'cursor',
@@ -127,7 +167,7 @@ export function parseLogQuery(params: LogQueryParams): LogQuery {
   }
   const query: LogQuery = {
     limit: parseInteger('limit', params.limit, LOG_LIMIT.min, LOG_LIMIT.max, LOG_LIMIT.default),
-    offset: parseInteger('offset', params.offset, 0, Number.MAX_SAFE_INTEGER, 0),
+    offset: parseInteger('offset', params.offset, 0, MAX_LOG_OFFSET, 0),
     sortBy: sortBy ?? DEFAULT_SORT.sortBy,
     sortOrder: sortOrder ?? DEFAULT_SORT.sortOrder,
     ...parseTimeRange(params),

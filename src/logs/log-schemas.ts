@@ -1,4 +1,6 @@
-import { LOG_LIMIT, SYSTEM_LOG_LEVELS } from './log-query.js';
+import { Type } from '@sinclair/typebox';
+import { IntParam, TextParam } from '../http/params.js';
+import { LOG_LIMIT, MAX_LOG_OFFSET, SYSTEM_LOG_LEVELS } from './log-query.js';
 import { describeSortFields } from './log-sort.js';
 
 /*
@@ -9,31 +11,39 @@ import { describeSortFields } from './log-sort.js';
  * Whitelists are checked by parseLogQuery so the 400 names the parameter and lists what it allows.
  */
 
-const text = (description: string, maxLength = 200) => ({ type: 'string', maxLength, description }) as const;
+const text = (description: string, maxLength = 200) => TextParam({ maxLength, description });
 const nullable = (type: string) => ({ type: [type, 'null'] }) as const;
 
-export const logListQuerySchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    level: text(`Log level, any case: ${SYSTEM_LOG_LEVELS.join(', ')}`, 20),
-    source: text('Logger name contains this text (case-insensitive; % and _ are literal)'),
-    request_id: text('Request ID'),
-    start_time: text('Earliest timestamp, ISO 8601 (no offset = UTC), inclusive', 64),
-    end_time: text('Latest timestamp, ISO 8601 (no offset = UTC), inclusive', 64),
-    limit: {
-      type: 'integer',
-      minimum: LOG_LIMIT.min,
-      maximum: LOG_LIMIT.max,
-      default: LOG_LIMIT.default,
-      description: 'Maximum results',
-    },
-    offset: { type: 'integer', minimum: 0, description: 'Result offset (default 0); not with cursor' },
-    sort_by: text(`Field to sort by (default timestamp): ${describeSortFields()}`, 40),
-    sort_order: text('Sort order, asc or desc (default desc)', 10),
-    cursor: text('pagination.next_cursor of the previous page: continues its sort without an offset', 4096),
+export const logListQuerySchema = Type.Object(
+  {
+    level: Type.Optional(text(`Log level, any case: ${SYSTEM_LOG_LEVELS.join(', ')}`, 20)),
+    source: Type.Optional(text('Logger name contains this text (case-insensitive; % and _ are literal)')),
+    request_id: Type.Optional(text('Request ID')),
+    start_time: Type.Optional(text('Earliest timestamp, ISO 8601 (no offset = UTC), inclusive', 64)),
+    end_time: Type.Optional(text('Latest timestamp, ISO 8601 (no offset = UTC), inclusive', 64)),
+    limit: Type.Optional(
+      IntParam({
+        minimum: LOG_LIMIT.min,
+        maximum: LOG_LIMIT.max,
+        default: LOG_LIMIT.default,
+        description: 'Maximum results',
+      }),
+    ),
+    offset: Type.Optional(
+      IntParam({
+        minimum: 0,
+        maximum: MAX_LOG_OFFSET,
+        description: 'Result offset (default 0); not with cursor',
+      }),
+    ),
+    sort_by: Type.Optional(text(`Field to sort by (default timestamp): ${describeSortFields()}`, 40)),
+    sort_order: Type.Optional(text('Sort order, asc or desc (default desc)', 10)),
+    cursor: Type.Optional(
+      text('pagination.next_cursor of the previous page: continues its sort without an offset', 4096),
+    ),
   },
-} as const;
+  { additionalProperties: false },
+);
 
 const logEntrySchema = {
   type: 'object',
@@ -83,27 +93,28 @@ export const logListResponseSchema = {
   },
 } as const;
 
-export const logStatisticsQuerySchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    hours: { type: 'integer', minimum: 1, maximum: 168, default: 24, description: 'Hours to analyze' },
+export const logStatisticsQuerySchema = Type.Object(
+  {
+    hours: Type.Optional(
+      IntParam({ minimum: 1, maximum: 168, default: 24, description: 'Hours to analyze' }),
+    ),
   },
-} as const;
+  { additionalProperties: false },
+);
 
-export const logCleanupQuerySchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    days: {
-      type: 'integer',
-      minimum: 0,
-      maximum: 365,
-      default: 30,
-      description: 'Delete logs older than this many days (0 = all logs)',
-    },
+export const logCleanupQuerySchema = Type.Object(
+  {
+    days: Type.Optional(
+      IntParam({
+        minimum: 0,
+        maximum: 365,
+        default: 30,
+        description: 'Delete logs older than this many days (0 = all logs)',
+      }),
+    ),
   },
-} as const;
+  { additionalProperties: false },
+);
 
 export const logCleanupResponseSchema = {
   type: 'object',

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { toError } from '../errors.js';
 
 /**
@@ -6,7 +7,10 @@ import { toError } from '../errors.js';
  * in-memory queue (O(1), no I/O, never awaited); a timer flushes the queue about once a second with ONE
  * multi-row INSERT … SELECT FROM unnest(arrays). The queue is bounded: when it is full a row is dropped and
  * counted, so a slow or unreachable database costs memory up to the bound and never request latency. A batch
- * whose INSERT fails is dropped and counted too (no retry: the next batch is already filling).
+ * whose INSERT fails because the database is unavailable (see src/db/unavailable.ts) goes back to the head of
+ * the queue and is written, in arrival order, by the first flush after the database is back; what does not fit
+ * the bound then is dropped and counted. A batch failing for any other reason (a bad row) is dropped and
+ * counted as failed: retrying it would fail again.
  */
 
 /** One request as system_logs stores it. */
@@ -31,10 +35,12 @@ export interface RequestLogStats {
   enqueued: number;
   /** Rows the database confirmed. */
   written: number;
-  /** Rows refused because the queue was full (or the writer closed). */
+  /** Rows refused or given up because the queue was full, or because the writer closed before writing them. */
   dropped: number;
-  /** Rows lost with a batch whose INSERT failed. */
+  /** Rows lost with a batch whose INSERT failed for another reason than an unavailable database. */
   failed: number;
+  /** Rows put back into the queue after an INSERT failed on an unavailable database (one row may count twice). */
+  requeued: number;
   flushes: number;
   flush_errors: number;
   /** Rows waiting now, and the bound. */
@@ -62,7 +68,7 @@ export interface RequestLogWriterOptions {
   flushIntervalMs?: number;
   /** How long close() waits for the last writes. */
   closeTimeoutMs?: number;
-  /** Told about each failed flush (the server logs it); never throws into the timer. */
+  /** Told about each flush whose rows were lost (the server logs it); never throws into the timer. */
   onFlushError?: (err: Error, rows: number) => void;
 }
 
@@ -109,19 +115,50 @@ export function toColumnArrays(rows: readonly RequestLogRow[]): unknown[] {
 
 export function createRequestLogWriter(options: RequestLogWriterOptions): RequestLogWriter {
   const capacity = options.capacity ?? REQUEST_LOG_DEFAULTS.capacity;
-  const counters = { enqueued: 0, written: 0, dropped: 0, failed: 0, flushes: 0, flush_errors: 0 };
+  const counters = {
+    enqueued: 0,
+    written: 0,
+    dropped: 0,
+    failed: 0,
+    requeued: 0,
+    flushes: 0,
+    flush_errors: 0,
+  };
   let queue: RequestLogRow[] = [];
   let inFlight: Promise<void> | undefined;
   let closed = false;
+
+  /**
+   * Puts a batch the database could not take back in front of what arrived meanwhile (arrival order kept) and
+   * drops the newest rows beyond the bound, as enqueue does. After close() nothing writes them: dropped.
+   */
+  function requeue(batch: RequestLogRow[]): void {
+    if (closed) {
+      counters.dropped += batch.length;
+      return;
+    }
+    counters.requeued += batch.length;
+    queue = batch.concat(queue);
+    if (queue.length > capacity) {
+      counters.dropped += queue.length - capacity;
+      queue.length = capacity;
+    }
+  }
 
   async function write(batch: RequestLogRow[]): Promise<void> {
     try {
       await options.db.query(INSERT_SQL, toColumnArrays(batch));
       counters.written += batch.length;
     } catch (raw) {
-      counters.failed += batch.length;
+      const err = toError(raw);
       counters.flush_errors += 1;
-      options.onFlushError?.(toError(raw), batch.length);
+      if (isDatabaseUnavailable(err)) {
+        // Not reported: during an outage this fails every tick, and the outage is logged by every 503.
+        requeue(batch);
+      } else {
+        counters.failed += batch.length;
+        options.onFlushError?.(err, batch.length);
+      }
     } finally {
       counters.flushes += 1;
     }
@@ -168,12 +205,11 @@ export function createRequestLogWriter(options: RequestLogWriterOptions): Reques
           'timeout',
         );
       });
-      const outcome = await Promise.race([flush(), gaveUp]);
+      await Promise.race([flush(), gaveUp]);
       clearTimeout(timeout);
-      if (outcome === 'timeout') {
-        counters.dropped += queue.length;
-        queue = [];
-      }
+      // Left over: rows queued behind a write still running at the timeout, or a batch the database refused.
+      counters.dropped += queue.length;
+      queue = [];
     },
     stats: () => ({ ...counters, queued: queue.length, capacity }),
   };

@@ -1,4 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { ErrorCode } from '../errors.js';
+import { errorCodeOf } from '../http/errors.js';
+import type { RequestOutcome } from '../rollout/rollout-window.js';
 import type { Metrics } from './metrics.js';
 
 declare module 'fastify' {
@@ -13,7 +16,18 @@ declare module 'fastify' {
 
 /** Where per-arm request numbers go besides Prometheus (the rollout window: the guard's input). */
 export interface ArmObserver {
-  observeRequest(arm: string, ms: number, failed: boolean): void;
+  observeRequest(arm: string, ms: number, outcome: RequestOutcome): void;
+}
+
+/**
+ * How the guard counts a response, from its status and the error code the error handler rendered (if any):
+ * DATABASE_UNAVAILABLE is an outage, which the guard weighs against the control instead of blaming the arm;
+ * any other status ≥ 500 is an error of the arm (a statement timeout included); 4xx are the caller's doing (a
+ * rejected input, a missing gene) and never an error.
+ */
+export function requestOutcome(status: number, code?: ErrorCode): RequestOutcome {
+  if (code === 'DATABASE_UNAVAILABLE') return 'unavailable';
+  return status >= 500 ? 'error' : 'ok';
 }
 
 export interface MetricsPluginOptions {
@@ -36,7 +50,7 @@ const plugin: FastifyPluginAsync<MetricsPluginOptions> = async (app, { metrics, 
         status,
         seconds: ms / 1000,
       });
-      if (request.arm) window?.observeRequest(request.arm, ms, status >= 500);
+      if (request.arm) window?.observeRequest(request.arm, ms, requestOutcome(status, errorCodeOf(reply)));
     } catch (err) {
       request.log.warn({ err }, 'request metrics not recorded');
     }

@@ -3,6 +3,7 @@ import type {} from '@fastify/swagger';
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Queryable } from '../db/pool.js';
+import { IntParam } from '../http/params.js';
 import type { Flag } from '../rollout/rollout-types.js';
 import { readArmTotals, readExperimentTotals } from '../rollout/rollout-window-store.js';
 import type { Metrics } from './metrics.js';
@@ -24,7 +25,7 @@ export interface MetricsRoutesOptions {
 export const ViewsMetricsQuerySchema = Type.Object(
   {
     window_seconds: Type.Optional(
-      Type.Integer({
+      IntParam({
         minimum: 10,
         maximum: 86_400,
         default: 60,
@@ -39,14 +40,21 @@ type ViewsMetricsQuery = Static<typeof ViewsMetricsQuerySchema>;
 /**
  * `GET /metrics`: Prometheus text, public like upstream's and like most exporters — it carries no ids, no
  * URLs and no user data, only route templates and counts; keep it behind the network boundary Prometheus
- * scrapes from. `GET /api/admin/metrics/views`: admin only (everything under /api/admin is).
+ * scrapes from. With KGDB_METRICS_TOKEN set it takes only `Authorization: Bearer <that token>` (the auth
+ * plugin checks `config.scrape`). `GET /api/admin/metrics/views`: admin only (everything under /api/admin is).
  */
 export const metricsRoutes: FastifyPluginAsync<MetricsRoutesOptions> = async (app, options) => {
   const flagKey = options.flagKey ?? 'use_database_views';
 
   app.get(
     '/metrics',
-    { schema: { tags: ['System'], summary: 'Prometheus metrics (text exposition format)' } },
+    {
+      config: { scrape: true },
+      schema: {
+        tags: ['System'],
+        summary: 'Prometheus metrics (text exposition format); Bearer KGDB_METRICS_TOKEN when one is set',
+      },
+    },
     async (_request, reply) => {
       const text = await options.metrics.registry.metrics();
       return reply.type(options.metrics.registry.contentType).send(text);

@@ -32,6 +32,8 @@ export interface MetricsSources {
   refresher?: RefreshStatsLike;
   flags?: { list(): readonly Flag[] };
   experiments?: { stats(): { inFlight: number; skipped: number; verifySkipped: number } };
+  /** The request log writer (src/logs/request-log.ts fits): rows it will never write. */
+  requestLog?: { stats(): { dropped: number; failed: number } };
 }
 
 export interface RequestSample {
@@ -170,6 +172,29 @@ function collectedGauges(registry: Registry, sources: MetricsSources) {
   });
 }
 
+/** Rows the request log lost: a counter of the writer's own totals, read at scrape time. */
+function requestLogCounter(registry: Registry, sources: MetricsSources) {
+  const requestLogSeen = { dropped: 0, failed: 0 };
+  new Counter({
+    name: 'kgdb_request_log_dropped_total',
+    help: 'Request log rows never written to system_logs, by reason (queue: full queue or shut down before written; insert: an INSERT failed for another reason than an unavailable database)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+    collect() {
+      const stats = sources.requestLog?.stats();
+      if (!stats) return;
+      for (const [field, reason] of [
+        ['dropped', 'queue'],
+        ['failed', 'insert'],
+      ] as const) {
+        const delta = stats[field] - requestLogSeen[field];
+        requestLogSeen[field] = stats[field];
+        if (delta > 0) this.inc({ reason }, delta);
+      }
+    },
+  });
+}
+
 /** Creates every kgdb metric on `registry`; `processMetrics` adds prom-client's process metrics (kgdb_ prefix). */
 export function createMetrics(registry: Registry, options: { processMetrics?: boolean } = {}): Metrics {
   const sources: MetricsSources = {};
@@ -214,6 +239,7 @@ export function createMetrics(registry: Registry, options: { processMetrics?: bo
   });
   refreshCounters(registry, sources);
   collectedGauges(registry, sources);
+  requestLogCounter(registry, sources);
 
   return {
     registry,

@@ -1,4 +1,7 @@
 import { effectivePercentage } from '../rollout/flag-evaluation.js';
+import { DEFAULT_GUARD_THRESHOLDS } from '../rollout/guard.js';
+import { type Measured, measure } from '../rollout/guard-measure.js';
+import { windowStatsOf } from '../rollout/guard-stats.js';
 import type { Flag } from '../rollout/rollout-types.js';
 import { quantile, totalCount } from '../rollout/rollout-window-histogram.js';
 import type { ArmTotals, ExperimentTotals } from '../rollout/rollout-window-store.js';
@@ -8,7 +11,10 @@ export const REPORTED_ARMS = ['views', 'legacy'] as const;
 
 export interface ArmSummary {
   requests: number;
+  /** Responses ≥ 500 other than database unavailability. */
   errors: number;
+  /** Responses that said the database was unavailable (503 DATABASE_UNAVAILABLE). */
+  unavailable: number;
   error_rate: number | null;
   p50_ms: number | null;
   p99_ms: number | null;
@@ -41,19 +47,26 @@ export interface ViewsSummary {
     aa_compared: number;
     aa_mismatch_rate: number | null;
   };
-  /** Null until a cache exists (DESIGN §7); never a made-up number. */
+  /** Null until a cache exists; never a made-up number. */
   cache_hit_rate: number | null;
+  /**
+   * What the rollout guard measures over this window: the views (candidate) against the legacy arm (control)
+   * — control error rate, control p99, p99 ratio, database unavailability — the numbers a rollback records.
+   */
+  guard: Measured;
 }
 
 const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
 const round = (v: number | null, digits = 3) => (v === null ? null : Number(v.toFixed(digits)));
 
 function armSummary(a: ArmTotals | undefined): ArmSummary {
-  if (!a || a.requests === 0) return { requests: 0, errors: 0, error_rate: null, p50_ms: null, p99_ms: null };
+  if (!a || a.requests === 0)
+    return { requests: 0, errors: 0, unavailable: 0, error_rate: null, p50_ms: null, p99_ms: null };
   const has = totalCount(a.latency) > 0;
   return {
     requests: a.requests,
     errors: a.errors,
+    unavailable: a.unavailable,
     error_rate: round(ratio(a.errors, a.requests), 6),
     p50_ms: has ? round(quantile(a.latency, 0.5)) : null,
     p99_ms: has ? round(quantile(a.latency, 0.99)) : null,
@@ -81,14 +94,22 @@ export function viewsSummary(input: {
   const agreeing = sum('ab', (e) => e.counts.match + e.counts.ignored);
   const aaCompared = sum('aa', (e) => e.counts.match + e.counts.mismatch + e.counts.ignored);
   const f = input.flag;
+  const percentage = f?.enabled ? effectivePercentage(f) : 0;
+  const step = f?.strategy === 'gradual' ? f.step : null;
+  const stats = windowStatsOf(input.arms, input.experiments, {
+    arm: 'views',
+    controlArm: 'legacy',
+    since: input.from,
+    until: input.to,
+  });
   return {
     flag: input.flagKey,
     rollout: f
       ? {
           enabled: f.enabled,
           strategy: f.strategy,
-          percentage: f.enabled ? effectivePercentage(f) : 0,
-          step: f.strategy === 'gradual' ? f.step : null,
+          percentage,
+          step,
           steps: [...f.steps],
           auto_promote: f.auto_promote,
           bake_seconds: f.bake_seconds,
@@ -130,5 +151,6 @@ export function viewsSummary(input: {
       ),
     },
     cache_hit_rate: input.cacheHitRate ?? null,
+    guard: measure(stats, { percentage, step }, DEFAULT_GUARD_THRESHOLDS),
   };
 }

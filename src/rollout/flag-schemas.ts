@@ -1,26 +1,30 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { IdParam, IntParam, NumberParam, TextParam } from '../http/params.js';
 import { MAX_BAKE_SECONDS, MAX_STEPS, MAX_TEXT } from './flag-rules.js';
 import { FLAG_ACTIONS, type Flag, type FlagEvent, STRATEGIES, type Strategy } from './rollout-types.js';
 
 const DateTime = Type.String({ format: 'date-time' });
 const StrategySchema = Type.Unsafe<Strategy>({ type: 'string', enum: [...STRATEGIES] });
-const Reason = Type.String({ maxLength: MAX_TEXT, description: 'Why; recorded in the event' });
+const Reason = TextParam({ maxLength: MAX_TEXT, description: 'Why; recorded in the event' });
 
-/** Ranges are checked by flag-rules (one message naming the field and its range for API and CLI alike). */
+/**
+ * Ranges are checked by flag-rules (one message naming the field and its range for API and CLI alike); the
+ * schema only keeps numbers finite (integers within ±2^53) and text storable.
+ */
 export const FlagPatchBodySchema = Type.Object(
   {
     enabled: Type.Optional(Type.Boolean()),
     strategy: Type.Optional(StrategySchema),
     percentage: Type.Optional(
-      Type.Number({ description: '0..100, at most 3 decimals; for gradual flags one of the steps' }),
+      NumberParam({ description: '0..100, at most 3 decimals; for gradual flags one of the steps' }),
     ),
-    step: Type.Optional(Type.Integer({ description: 'Gradual flags: index into steps' })),
+    step: Type.Optional(IntParam({ description: 'Gradual flags: index into steps' })),
     steps: Type.Optional(
-      Type.Array(Type.Number(), { maxItems: MAX_STEPS, description: 'Ascending, starting at 0' }),
+      Type.Array(NumberParam(), { maxItems: MAX_STEPS, description: 'Ascending, starting at 0' }),
     ),
     auto_promote: Type.Optional(Type.Boolean()),
-    bake_seconds: Type.Optional(Type.Integer({ description: `0..${MAX_BAKE_SECONDS}` })),
-    description: Type.Optional(Type.String({ maxLength: MAX_TEXT })),
+    bake_seconds: Type.Optional(IntParam({ description: `0..${MAX_BAKE_SECONDS}` })),
+    description: Type.Optional(TextParam({ maxLength: MAX_TEXT })),
     reason: Type.Optional(Reason),
   },
   { additionalProperties: false },
@@ -34,20 +38,18 @@ export const ReasonBodySchema = Type.Object(
 export type ReasonBody = Static<typeof ReasonBodySchema>;
 
 export const DisableBodySchema = Type.Object(
-  { flag: Type.String({ minLength: 1, maxLength: 100 }), reason: Type.Optional(Reason) },
+  { flag: TextParam({ minLength: 1, maxLength: 100 }), reason: Type.Optional(Reason) },
   { additionalProperties: false },
 );
 export type DisableBody = Static<typeof DisableBodySchema>;
 
-export const FlagParamsSchema = Type.Object({ key: Type.String({ minLength: 1, maxLength: 100 }) });
+export const FlagParamsSchema = Type.Object({ key: TextParam({ minLength: 1, maxLength: 100 }) });
 export type FlagParams = Static<typeof FlagParamsSchema>;
 
 export const EventsQuerySchema = Type.Object(
   {
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
-    before: Type.Optional(
-      Type.Integer({ minimum: 1, description: 'Only events with a smaller id (paging back)' }),
-    ),
+    limit: Type.Optional(IntParam({ minimum: 1, maximum: 1000, default: 100 })),
+    before: Type.Optional(IdParam({ description: 'Only events with a smaller id (paging back)' })),
   },
   { additionalProperties: false },
 );

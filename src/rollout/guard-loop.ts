@@ -9,6 +9,7 @@ import {
   DEFAULT_GUARD_THRESHOLDS,
   type GuardThresholds,
   guardVerdict,
+  type HoldReason,
   nextHealthySince,
   type RolloutState,
   type Verdict,
@@ -21,14 +22,16 @@ import { pruneWindows } from './rollout-window-store.js';
 export const GUARD_LOCK = 'kgdb:rollout:guard';
 
 /**
- * Every setting of the guard, with its default (issue 5 item 5). Thresholds: see GuardThresholds. The bake
- * time and auto-promotion come from the flag's own `bake_seconds` and `auto_promote` columns unless set here.
+ * Every setting of the guard, with its default. Thresholds: see GuardThresholds. The bake time and
+ * auto-promotion come from the flag's own `bake_seconds` and `auto_promote` columns unless set here.
  */
 export interface GuardOptions {
   /** The flag the guard rolls back and promotes. Default 'use_database_views'. */
   flagKey: string;
-  /** The arm that flag turns on. Default 'views'. */
+  /** The arm that flag turns on: the candidate. Default 'views'. */
   arm: string;
+  /** The arm everyone else gets: the control the candidate is judged against. Default 'legacy'. */
+  controlArm: string;
   /** Experiments whose candidate is that arm; undefined = every recorded experiment. */
   experiments?: readonly string[];
   /** Evaluate this often (also how often a follower retries the lock). Default 10,000 ms. */
@@ -48,6 +51,7 @@ export interface GuardOptions {
 export const DEFAULT_GUARD_OPTIONS: Readonly<GuardOptions> = Object.freeze({
   flagKey: 'use_database_views',
   arm: 'views',
+  controlArm: 'legacy',
   intervalMs: 10_000,
   lookbackMs: 60_000,
   thresholds: DEFAULT_GUARD_THRESHOLDS,
@@ -113,10 +117,10 @@ export function rolloutStateOf(flag: Flag, options: GuardOptions, healthySince: 
 }
 
 /**
- * The guard (DESIGN §6): every instance runs one; the holder of the session advisory lock GUARD_LOCK evaluates
- * about every 10 s over the last ~60 s of all instances and rolls back or promotes. When the leader dies its
- * session ends, the lock is free, and the next instance to tick takes over. The leader reads through its own
- * connection, so a leader whose connection is gone (and whose lock may already be someone else's) cannot act.
+ * The guard: every instance runs one; the holder of the session advisory lock GUARD_LOCK evaluates about every
+ * 10 s over the last ~60 s of all instances and rolls back or promotes. When the leader dies its session ends,
+ * the lock is free, and the next instance to tick takes over. The leader reads through its own connection, so a
+ * leader whose connection is gone (and whose lock may already be someone else's) cannot act.
  */
 export function createGuardLoop(deps: GuardLoopDeps): GuardLoop {
   const { thresholds, ...rest } = deps.options ?? {};
@@ -134,6 +138,7 @@ export function createGuardLoop(deps: GuardLoopDeps): GuardLoop {
   let lastTick: GuardTick | null = null;
   let healthySince: Date | null = null;
   let seenVersion: number | null = null;
+  let lastHold: HoldReason | null = null;
   let lastPrune = 0;
 
   const drop = () => {
@@ -216,6 +221,7 @@ export function createGuardLoop(deps: GuardLoopDeps): GuardLoop {
     const since = new Date(Math.max(at.getTime() - options.lookbackMs, new Date(flag.updated_at).getTime()));
     const stats = await readWindowStats(client as pg.Client, {
       arm: options.arm,
+      controlArm: options.controlArm,
       experiments: options.experiments,
       since,
       until: at,
@@ -226,6 +232,15 @@ export function createGuardLoop(deps: GuardLoopDeps): GuardLoop {
       at,
     );
     healthySince = nextHealthySince(verdict, healthySince, at);
+    const why = verdict.kind === 'hold' ? verdict.why : null;
+    // An inconclusive window holds the rollout where it is: said once when it starts, not every 10 s.
+    if (verdict.kind === 'hold' && why !== lastHold && why?.startsWith('inconclusive')) {
+      deps.logger?.warn(
+        { flag: options.flagKey, reasons: verdict.reasons },
+        'rollout guard holds: inconclusive',
+      );
+    }
+    lastHold = why;
     const acted = await act(flag, verdict);
     await prune(at);
     return { role: 'leader', verdict, acted };

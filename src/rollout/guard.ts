@@ -1,17 +1,23 @@
 import { OUTCOMES, type Outcome } from './experiment-types.js';
-import { mergeHistograms, quantile, totalCount } from './rollout-window-histogram.js';
+import { type Measured, measure, type WindowStats } from './guard-measure.js';
 
 /**
- * The guard's rule (DESIGN §6, issue 5 item 5), pure: window numbers, thresholds and `now` in, a verdict out.
- * The guarded path is the one the flag turns on (the views): every execution of it counts, whether it served a
- * request (the 'views' arm) or ran as the candidate of a live comparison (a shadow on the legacy arm, a
- * verification on the views arm). Declared differences agree: they are reported, never counted as mismatches.
+ * The guard's rule, pure: window numbers (guard-measure.ts), thresholds and `now` in, a verdict out.
+ * Kayenta-style, it judges the candidate (the views path the flag turns on) against the control (the legacy
+ * path) measured over the same window, so load or a database outage that hurts both arms alike is never blamed
+ * on the candidate. Declared differences agree: they are reported, never counted as mismatches.
  */
 export interface GuardThresholds {
-  /** Roll back above this share of failed views-path executions (5xx served + candidate errors + timeouts). Default 0.01. */
+  /**
+   * Roll back when the candidate's error rate exceeds the control's by more than this (a fraction: 0.01 = 1
+   * percentage point). With no control observation at all in the window, the candidate's own rate above this
+   * rolls back (the absolute rule). Default 0.01.
+   */
   maxErrorRate: number;
-  /** Roll back when the p99 of views-path durations exceeds this (ms). Default 200. */
+  /** The p99 rule needs the candidate's p99 above this (ms) … Default 200. */
   maxP99Ms: number;
+  /** … and above this multiple of the control's p99 over the same window. Default 2. */
+  maxP99Ratio: number;
   /** Roll back above this share of mismatching shadow comparisons, net of A/A noise. Default 0.05. */
   maxMismatchRate: number;
   /** Fewer views-path executions than this in the window: inconclusive, hold (never promote on no data). Default 100. */
@@ -25,31 +31,12 @@ export interface GuardThresholds {
 export const DEFAULT_GUARD_THRESHOLDS: Readonly<GuardThresholds> = Object.freeze({
   maxErrorRate: 0.01,
   maxP99Ms: 200,
+  maxP99Ratio: 2,
   maxMismatchRate: 0.05,
   minSamples: 100,
   minShadowSamples: 50,
   minAaSamples: 50,
 });
-
-/** The last ~60 s of all instances, for the guarded arm and experiments. */
-export interface WindowStats {
-  from: Date;
-  to: Date;
-  instances: number;
-  /** Requests the guarded arm served: count, responses ≥ 500, latency histogram (rollout-window-histogram). */
-  served: { requests: number; errors: number; latency: readonly number[] };
-  /**
-   * Live comparisons (mode ab: shadows and verifications) of the guarded experiments: outcome counts, the
-   * ignored ones per declared rule, and candidate durations. Admin runs are not evidence and never appear here.
-   */
-  shadow: {
-    counts: Readonly<Record<Outcome, number>>;
-    ignoredByRule: Readonly<Record<string, number>>;
-    candidateLatency: readonly number[];
-  };
-  /** A/A comparisons of the same experiments (the noise floor); null when none ran. */
-  aa: { compared: number; mismatch: number } | null;
-}
 
 /** The guarded flag as the snapshot holds it, plus the loop's memory of health. */
 export interface RolloutState {
@@ -66,33 +53,6 @@ export interface RolloutState {
   healthySince: Date | null;
 }
 
-/** The numbers a verdict is based on; a rollback event carries them as `measured`. */
-export interface Measured {
-  window_from: string;
-  window_to: string;
-  instances: number;
-  percentage: number;
-  step: number | null;
-  samples: number;
-  served_requests: number;
-  served_errors: number;
-  shadow_runs: number;
-  candidate_errors: number;
-  timeouts: number;
-  error_rate: number | null;
-  p50_ms: number | null;
-  p99_ms: number | null;
-  compared: number;
-  mismatches: number;
-  /** Compared runs whose every difference a declared rule explained: agreeing, reported apart. */
-  declared_differences: number;
-  declared_by_rule: Record<string, number>;
-  /** mismatches / compared: declared differences are in the denominator, never in the numerator. */
-  mismatch_rate: number | null;
-  aa_mismatch_rate: number | null;
-  net_mismatch_rate: number | null;
-}
-
 export const HOLD_REASONS = [
   'too_few_samples',
   'not_rolling',
@@ -100,6 +60,8 @@ export const HOLD_REASONS = [
   'last_step',
   'auto_promote_off',
   'baking',
+  'inconclusive: database unavailable',
+  'inconclusive: no control latency',
 ] as const;
 export type HoldReason = (typeof HOLD_REASONS)[number];
 
@@ -115,71 +77,75 @@ export type Verdict =
     }
   | { kind: 'advance'; measured: Measured };
 
-const rate = (part: number, whole: number) => (whole > 0 ? part / whole : null);
 const pct = (r: number) => `${(r * 100).toFixed(2)} %`;
+const pp = (r: number) => `${(r * 100).toFixed(2)} pp`;
+/** Rates are ratios of counts: 0.06 − 0.05 is 0.010000000000000002 in floating point, not over 1 pp. */
+const EPSILON = 1e-9;
 
-export function measure(stats: WindowStats, rollout: RolloutState, t: GuardThresholds): Measured {
-  const c = stats.shadow.counts;
-  const shadowRuns = c.match + c.mismatch + c.ignored + c.candidate_error + c.timeout;
-  const samples = stats.served.requests + shadowRuns;
-  const latency = mergeHistograms([stats.served.latency, stats.shadow.candidateLatency]);
-  const compared = c.match + c.mismatch + c.ignored;
-  const mismatchRate = rate(c.mismatch, compared);
-  const aaRate =
-    stats.aa && stats.aa.compared >= t.minAaSamples ? rate(stats.aa.mismatch, stats.aa.compared) : null;
-  return {
-    window_from: stats.from.toISOString(),
-    window_to: stats.to.toISOString(),
-    instances: stats.instances,
-    percentage: rollout.percentage,
-    step: rollout.step,
-    samples,
-    served_requests: stats.served.requests,
-    served_errors: stats.served.errors,
-    shadow_runs: shadowRuns,
-    candidate_errors: c.candidate_error,
-    timeouts: c.timeout,
-    error_rate: rate(stats.served.errors + c.candidate_error + c.timeout, samples),
-    p50_ms: totalCount(latency) > 0 ? quantile(latency, 0.5) : null,
-    p99_ms: totalCount(latency) > 0 ? quantile(latency, 0.99) : null,
-    compared,
-    mismatches: c.mismatch,
-    declared_differences: c.ignored,
-    declared_by_rule: { ...stats.shadow.ignoredByRule },
-    mismatch_rate: mismatchRate,
-    aa_mismatch_rate: aaRate,
-    net_mismatch_rate: mismatchRate === null ? null : Math.max(0, mismatchRate - (aaRate ?? 0)),
-  };
+function errorBreach(m: Measured, t: GuardThresholds): string | null {
+  if (m.error_rate === null) return null;
+  if (m.control_error_rate === null || m.error_rate_delta === null) {
+    if (m.error_rate <= t.maxErrorRate) return null;
+    return `error rate ${pct(m.error_rate)} > ${pct(t.maxErrorRate)} (${m.failures} of ${m.samples}; no control observations)`;
+  }
+  if (m.error_rate_delta <= t.maxErrorRate + EPSILON) return null;
+  return (
+    `error rate ${pct(m.error_rate)} − control ${pct(m.control_error_rate)} = ${pp(m.error_rate_delta)} > ` +
+    `${pp(t.maxErrorRate)} (${m.failures} of ${m.samples}; control ${m.control_failures} of ` +
+    `${m.control_requests + m.control_runs})`
+  );
 }
 
-/** Each threshold the window breaches, as a readable reason with the measured value. */
+function p99Breach(m: Measured, t: GuardThresholds): string | null {
+  if (m.p99_ms === null || m.control_p99_ms === null || m.p99_ms <= t.maxP99Ms) return null;
+  if (m.p99_ms <= t.maxP99Ratio * m.control_p99_ms) return null;
+  const ratio = m.p99_ratio === null ? '' : ` (${m.p99_ratio.toFixed(2)}×)`;
+  return `p99 ${m.p99_ms.toFixed(1)} ms > ${t.maxP99Ms} ms and > ${t.maxP99Ratio}× the control's ${m.control_p99_ms.toFixed(1)} ms${ratio}`;
+}
+
+function mismatchBreach(m: Measured, t: GuardThresholds): string | null {
+  if (m.net_mismatch_rate === null || m.compared < t.minShadowSamples) return null;
+  if (m.net_mismatch_rate <= t.maxMismatchRate) return null;
+  const noise = m.aa_mismatch_rate === null ? '' : ` net of A/A noise ${pct(m.aa_mismatch_rate)}`;
+  return `mismatch rate ${pct(m.net_mismatch_rate)}${noise} > ${pct(t.maxMismatchRate)} (${m.mismatches} of ${m.compared})`;
+}
+
+/** Each rule the window breaches, as a readable reason with the measured values. */
 export function breaches(m: Measured, t: GuardThresholds): string[] {
-  const out: string[] = [];
-  if (m.error_rate !== null && m.error_rate > t.maxErrorRate) {
-    out.push(
-      `error rate ${pct(m.error_rate)} > ${pct(t.maxErrorRate)} (${m.served_errors + m.candidate_errors + m.timeouts} of ${m.samples})`,
-    );
-  }
-  if (m.p99_ms !== null && m.p99_ms > t.maxP99Ms) {
-    out.push(`p99 ${m.p99_ms.toFixed(1)} ms > ${t.maxP99Ms} ms`);
-  }
-  if (
-    m.net_mismatch_rate !== null &&
-    m.compared >= t.minShadowSamples &&
-    m.net_mismatch_rate > t.maxMismatchRate
-  ) {
-    const noise = m.aa_mismatch_rate === null ? '' : ` net of A/A noise ${pct(m.aa_mismatch_rate)}`;
-    out.push(
-      `mismatch rate ${pct(m.net_mismatch_rate)}${noise} > ${pct(t.maxMismatchRate)} (${m.mismatches} of ${m.compared})`,
-    );
-  }
-  return out;
+  return [errorBreach(m, t), p99Breach(m, t), mismatchBreach(m, t)].filter((r): r is string => r !== null);
 }
 
 /**
- * Rollback on any breach while someone is exposed; hold when there is too little data, nothing to act on, or
- * the step has not been healthy for its whole bake time; advance one step once it has (and auto-promotion
- * is on).
+ * Why the window cannot judge the candidate although it has enough samples, or null: the database was
+ * unavailable to both sides, or the candidate's p99 is over the absolute limit with no control latency to tell
+ * load from a slow candidate. Only the first holds against every rule; the second only against promotion.
+ */
+export function inconclusive(m: Measured, t: GuardThresholds): { why: HoldReason; reason: string } | null {
+  if (m.database_unavailable) {
+    const control =
+      m.control_requests > 0
+        ? `control ${m.control_unavailable} of ${m.control_requests}`
+        : m.control_runs > 0
+          ? `control runs failed ${m.control_run_errors} of ${m.control_runs}`
+          : 'no control observations';
+    return {
+      why: 'inconclusive: database unavailable',
+      reason: `inconclusive: database unavailable (candidate ${m.served_unavailable} of ${m.served_requests}, ${control})`,
+    };
+  }
+  if (m.p99_ms !== null && m.p99_ms > t.maxP99Ms && m.control_p99_ms === null) {
+    return {
+      why: 'inconclusive: no control latency',
+      reason: `inconclusive: p99 ${m.p99_ms.toFixed(1)} ms > ${t.maxP99Ms} ms with no control latency to compare`,
+    };
+  }
+  return null;
+}
+
+/**
+ * Hold when there is too little data, the database was unavailable to both arms, or nothing to act on; roll
+ * back on any breach while someone is exposed; hold when the p99 is inconclusive or the step has not been
+ * healthy for its whole bake time; advance one step once it has (and auto-promotion is on).
  */
 export function guardVerdict(
   input: { stats: WindowStats; rollout: RolloutState },
@@ -205,12 +171,15 @@ export function guardVerdict(
   if (measured.samples < thresholds.minSamples) {
     return hold('too_few_samples', false, [`${measured.samples} samples < ${thresholds.minSamples}`]);
   }
+  const unsure = inconclusive(measured, thresholds);
+  if (unsure?.why === 'inconclusive: database unavailable') return hold(unsure.why, false, [unsure.reason]);
   const reasons = breaches(measured, thresholds);
   if (reasons.length > 0) {
     return rollout.percentage > 0
       ? { kind: 'rollback', reasons, measured }
       : hold('unhealthy_at_zero', false, reasons);
   }
+  if (unsure) return hold(unsure.why, false, [unsure.reason]);
   if (rollout.atLastStep) return hold('last_step', true);
   if (!rollout.autoPromote) return hold('auto_promote_off', true);
   const since = Math.max((rollout.healthySince ?? now).getTime(), rollout.changedAt.getTime());

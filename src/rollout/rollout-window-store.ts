@@ -14,7 +14,10 @@ import { emptyHistogram } from './rollout-window-histogram.js';
 export interface ArmTotals {
   arm: string;
   requests: number;
+  /** Responses ≥ 500 other than database unavailability. */
   errors: number;
+  /** Responses that said the database was unavailable (503 DATABASE_UNAVAILABLE). */
+  unavailable: number;
   latency: number[];
   instances: number;
 }
@@ -61,15 +64,18 @@ export async function writeArmDeltas(
     arm: c.arm,
     requests: c.requests,
     errors: c.errors,
+    unavailable: c.unavailable,
     latency: c.latency,
   }));
   await db.query(
-    `insert into kgdb_rollout_windows as w (window_start, arm, instance_id, requests, errors, latency)
-     select to_timestamp(r.start_ms / 1000.0), r.arm, $1, r.requests, r.errors,
+    `insert into kgdb_rollout_windows as w (window_start, arm, instance_id, requests, errors, unavailable, latency)
+     select to_timestamp(r.start_ms / 1000.0), r.arm, $1, r.requests, r.errors, r.unavailable,
             array(select e.v::bigint from jsonb_array_elements_text(r.latency) with ordinality as e(v, i) order by e.i)
-       from jsonb_to_recordset($2::jsonb) as r(start_ms bigint, arm text, requests bigint, errors bigint, latency jsonb)
+       from jsonb_to_recordset($2::jsonb) as r(start_ms bigint, arm text, requests bigint, errors bigint,
+            unavailable bigint, latency jsonb)
      on conflict (window_start, arm, instance_id) do update
         set requests = w.requests + excluded.requests, errors = w.errors + excluded.errors,
+            unavailable = w.unavailable + excluded.unavailable,
             latency = kgdb_add_counts(w.latency, excluded.latency), updated_at = now()`,
     [instanceId, JSON.stringify(rows)],
   );
@@ -163,7 +169,8 @@ export async function writeSamples(
 export async function readArmTotals(db: Queryable, since: Date, until?: Date): Promise<ArmTotals[]> {
   const { rows } = await db.query<ArmTotals>(
     `select w.arm, sum(w.requests)::float8 as requests, sum(w.errors)::float8 as errors,
-            kgdb_sum_counts(w.latency)::float8[] as latency, count(distinct w.instance_id)::int as instances
+            sum(w.unavailable)::float8 as unavailable, kgdb_sum_counts(w.latency)::float8[] as latency,
+            count(distinct w.instance_id)::int as instances
        from kgdb_rollout_windows w
       where w.window_start >= $1 and ($2::timestamptz is null or w.window_start < $2)
       group by w.arm order by w.arm`,

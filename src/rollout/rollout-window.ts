@@ -10,13 +10,22 @@ import {
 } from './experiment-types.js';
 import { addInto, emptyHistogram, observe } from './rollout-window-histogram.js';
 
+/**
+ * How a served request ended, for the guard: 'unavailable' a 503 DATABASE_UNAVAILABLE (the database could not be
+ * reached), 'error' any other response ≥ 500, 'ok' everything else — 4xx included: a rejected input is the
+ * caller's doing, never an arm's error.
+ */
+export type RequestOutcome = 'ok' | 'error' | 'unavailable';
+
 /** One arm's requests in one window of one instance. */
 export interface ArmCell {
   windowStart: number;
   arm: string;
   requests: number;
-  /** Responses with status ≥ 500. */
+  /** Responses ≥ 500 other than database unavailability. */
   errors: number;
+  /** Responses that said the database was unavailable (503 DATABASE_UNAVAILABLE), counted apart from errors. */
+  unavailable: number;
   latency: number[];
 }
 
@@ -52,8 +61,8 @@ export interface RolloutWindowOptions {
 
 export interface RolloutWindow {
   readonly windowMs: number;
-  /** Runs in the response hook: synchronous, O(log buckets). */
-  observeRequest(arm: string, ms: number, failed: boolean): void;
+  /** Runs in the response hook: synchronous, O(log buckets). `true`/`false` mean 'error'/'ok'. */
+  observeRequest(arm: string, ms: number, outcome: RequestOutcome | boolean): void;
   observeExperiment(result: ExperimentResult): void;
   /** Everything observed since the last take, as additive deltas; the window starts over empty. */
   take(): WindowDeltas;
@@ -71,7 +80,7 @@ function addRules(into: Record<string, number>, rules: readonly string[]) {
   for (const rule of rules) if (RULE_NAME_PATTERN.test(rule)) into[rule] = (into[rule] ?? 0) + 1;
 }
 
-/** The per-instance accumulator of rollout numbers (issue 5 item 5); the writer adds it into PostgreSQL. */
+/** The per-instance accumulator of rollout numbers; the writer adds it into PostgreSQL. */
 export function createRolloutWindow(options: RolloutWindowOptions = {}): RolloutWindow {
   const windowMs = options.windowMs ?? 10_000;
   const now = options.now ?? Date.now;
@@ -100,7 +109,7 @@ export function createRolloutWindow(options: RolloutWindowOptions = {}): Rollout
     const key = `${windowStart}|${arm}`;
     let cell = arms.get(key);
     if (!cell) {
-      cell = { windowStart, arm, requests: 0, errors: 0, latency: emptyHistogram() };
+      cell = { windowStart, arm, requests: 0, errors: 0, unavailable: 0, latency: emptyHistogram() };
       arms.set(key, cell);
     }
     return cell;
@@ -127,11 +136,12 @@ export function createRolloutWindow(options: RolloutWindowOptions = {}): Rollout
 
   return {
     windowMs,
-    observeRequest(arm, ms, failed) {
+    observeRequest(arm, ms, outcome) {
       if (!admit(armNames, arm, ARM_PATTERN, maxArms)) return;
       const cell = armCell(startOf(now()), arm);
       cell.requests++;
-      if (failed) cell.errors++;
+      if (outcome === true || outcome === 'error') cell.errors++;
+      else if (outcome === 'unavailable') cell.unavailable++;
       observe(cell.latency, ms);
     },
     observeExperiment(result) {
@@ -155,6 +165,7 @@ export function createRolloutWindow(options: RolloutWindowOptions = {}): Rollout
         const cell = armCell(d.windowStart, d.arm);
         cell.requests += d.requests;
         cell.errors += d.errors;
+        cell.unavailable += d.unavailable;
         addInto(cell.latency, d.latency);
       }
       for (const d of deltas.experiments) {

@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { IntParam, NumberParam, TextParam } from '../http/params.js';
 import { EXPERIMENT_SOURCES, MODES, type Mode } from './experiment-types.js';
 import type { SourceFilter } from './rollout-window-store.js';
 
@@ -8,28 +9,28 @@ const ModeSchema = Type.Unsafe<Mode>({
   description:
     "'ab' compares control with candidate (default); 'aa' compares the control with itself (noise)",
 });
-const Endpoint = Type.String({ minLength: 1, maxLength: 64, description: 'A registered experiment name' });
+const Endpoint = TextParam({ minLength: 1, maxLength: 64, description: 'A registered experiment name' });
 const Endpoints = Type.Array(Endpoint, { minItems: 1, maxItems: 50, uniqueItems: true });
 
 export const ResultsQuerySchema = Type.Object(
   {
     experiment: Type.Optional(Endpoint),
     window_seconds: Type.Optional(
-      Type.Integer({
+      IntParam({
         minimum: 10,
         maximum: 30 * 86_400,
         description: 'Count outcomes this far back (default 1 h); not together with hours',
       }),
     ),
     hours: Type.Optional(
-      Type.Integer({
+      IntParam({
         minimum: 1,
         maximum: 720,
         description: "Upstream's name for the window, in hours; not together with window_seconds",
       }),
     ),
     samples: Type.Optional(
-      Type.Integer({
+      IntParam({
         minimum: 0,
         maximum: 200,
         default: 20,
@@ -46,7 +47,7 @@ export const RunSingleQuerySchema = Type.Object(
     endpoint: Endpoint,
     mode: Type.Optional(ModeSchema),
     sample: Type.Optional(
-      Type.Integer({
+      IntParam({
         minimum: 0,
         maximum: 10_000,
         default: 0,
@@ -61,7 +62,7 @@ export type RunSingleQuery = Static<typeof RunSingleQuerySchema>;
 export const RunBatchBodySchema = Type.Object(
   {
     endpoints: Type.Optional(Endpoints),
-    samples_per_endpoint: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 10 })),
+    samples_per_endpoint: Type.Optional(IntParam({ minimum: 1, maximum: 500, default: 10 })),
     mode: Type.Optional(ModeSchema),
   },
   { additionalProperties: false },
@@ -72,16 +73,16 @@ export const ValidateBodySchema = Type.Object(
   {
     endpoints: Type.Optional(Endpoints),
     window_seconds: Type.Optional(
-      Type.Integer({
+      IntParam({
         minimum: 60,
         maximum: 30 * 86_400,
         default: 86_400,
         description: 'Evidence this far back (default 24 h)',
       }),
     ),
-    min_samples: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000, default: 100 })),
-    min_match_rate: Type.Optional(Type.Number({ minimum: 0, maximum: 1, default: 0.95 })),
-    max_latency_ratio: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100, default: 1.2 })),
+    min_samples: Type.Optional(IntParam({ minimum: 1, maximum: 10_000_000, default: 100 })),
+    min_match_rate: Type.Optional(NumberParam({ minimum: 0, maximum: 1, default: 0.95 })),
+    max_latency_ratio: Type.Optional(NumberParam({ exclusiveMinimum: 0, maximum: 100, default: 1.2 })),
     source: Type.Optional(
       Type.Unsafe<SourceFilter>({
         type: 'string',

@@ -1,11 +1,17 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { EVIDENCE_TIERS, SOURCES } from '../genes/gene-repository.js';
+import { TextParam } from '../http/params.js';
+
+/** One `sources` value: a name or a comma list of the seven (repeats are allowed and merged). */
+const SourceText = TextParam({ maxLength: 500 });
+/** Repeated `sources` keys accepted: every source a few times over. */
+const MAX_SOURCE_ITEMS = 50;
 
 /** GET /api/statistics/source-overlaps: upstream's keys; `sources` repeats (?sources=A&sources=B) or is a comma list. */
 export const SourceOverlapsQuerystring = Type.Object(
   {
     sources: Type.Optional(
-      Type.Union([Type.String(), Type.Array(Type.String())], {
+      Type.Union([SourceText, Type.Array(SourceText, { maxItems: MAX_SOURCE_ITEMS })], {
         description: `Sources to include (repeat the key or use a comma list): ${SOURCES.join(', ')}`,
       }),
     ),
@@ -13,7 +19,7 @@ export const SourceOverlapsQuerystring = Type.Object(
       Type.Boolean({ default: true, description: 'Hide genes with percentage_score = 0 (default: true)' }),
     ),
     'filter[tier]': Type.Optional(
-      Type.String({ description: `Comma list of tiers: ${EVIDENCE_TIERS.join(', ')}` }),
+      TextParam({ maxLength: 500, description: `Comma list of tiers: ${EVIDENCE_TIERS.join(', ')}` }),
     ),
     detail: Type.Optional(
       Type.Boolean({ default: false, description: 'Include the gene symbols of each intersection' }),

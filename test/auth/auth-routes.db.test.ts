@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../src/auth/auth-types.js';
@@ -20,6 +21,13 @@ afterAll(async () => {
   await app.close();
   await db.drop();
 });
+
+/** An HS256 JWT signed by hand, so a test can leave out what kgdb's signer always adds. */
+function hs256(secret: string, payload: object): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const unsigned = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(payload)}`;
+  return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
+}
 
 const form = (fields: Record<string, string>) => ({
   headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -162,6 +170,29 @@ describe('GET /api/auth/me', () => {
     const res = await app.inject({ method: 'GET', url: '/api/auth/me', headers: bearer(expired) });
     expect(res.statusCode).toBe(401);
     expect(res.json().error.detail).toBe('Access token expired; log in again');
+  });
+
+  it('answers 401 for a token signed with the right secret but without exp (it would never expire)', async () => {
+    const claims = { sub: String(viewer.user.id), role: 'viewer', typ: 'access' };
+    const now = Math.floor(Date.now() / 1000);
+    // The same signature with an exp passes: only the missing claim is refused.
+    const withExp = hs256(kit.auth.jwtSecret, { ...claims, iat: now, exp: now + 600 });
+    const ok = await app.inject({ method: 'GET', url: '/api/auth/me', headers: bearer(withExp) });
+    expect(ok.statusCode).toBe(200);
+    for (const payload of [
+      { ...claims, iat: now },
+      { ...claims, iat: now, exp: null },
+      { ...claims, iat: now, exp: String(now + 600) },
+    ]) {
+      const token = hs256(kit.auth.jwtSecret, payload);
+      const res = await app.inject({ method: 'GET', url: '/api/auth/me', headers: bearer(token) });
+      expect(res.statusCode, JSON.stringify(payload)).toBe(401);
+      expect(res.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+      expect(res.json().error.code).toBe('UNAUTHORIZED');
+    }
+    const noExp = hs256(kit.auth.jwtSecret, { ...claims, iat: now });
+    const res = await app.inject({ method: 'GET', url: '/api/auth/me', headers: bearer(noExp) });
+    expect(res.json().error.detail).toBe('Invalid access token: it has no exp');
   });
 
   it('takes the role from the database, and refuses a deactivated or deleted account at once', async () => {

@@ -1,18 +1,32 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPool, type Pool } from '../../src/db/pool.js';
 import { buildApp } from '../../src/http/app.js';
+import { errorCodeOf } from '../../src/http/errors.js';
 import { createLogger } from '../../src/logger.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 let db: TestDatabase;
 let app: FastifyInstance;
+/** A pool whose server refuses every connection (nothing listens on port 1): a database that is down. */
+let dead: Pool;
+let deadApp: FastifyInstance;
+/** What an onResponse hook of deadApp read: the status and errorCodeOf(reply). */
+const seen: { status: number; code: string | undefined }[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase();
   app = await buildApp({ logger: createLogger('silent'), pool: db.pool });
+  dead = createPool({ connectionString: 'postgres://nobody:x@127.0.0.1:1/none', max: 1 });
+  deadApp = await buildApp({ logger: createLogger('silent'), pool: dead });
+  deadApp.addHook('onResponse', async (_request, reply) => {
+    seen.push({ status: reply.statusCode, code: errorCodeOf(reply) });
+  });
 });
 afterAll(async () => {
   await app.close();
+  await deadApp?.close();
+  await dead?.end();
   await db.drop();
 });
 
@@ -25,15 +39,53 @@ describe('GET /health', () => {
     expect(body.pool.total).toBeGreaterThanOrEqual(1);
   });
 
-  it('answers 503 when the database is gone', async () => {
-    const { createPool } = await import('../../src/db/pool.js');
-    const dead = createPool({ connectionString: 'postgres://nobody:x@127.0.0.1:1/none', max: 1 });
-    const deadApp = await buildApp({ logger: createLogger('silent'), pool: dead });
+  it('answers 503 "database unavailable" with Retry-After, and no address or driver message', async () => {
     const res = await deadApp.inject({ method: 'GET', url: '/health' });
     expect(res.statusCode).toBe(503);
-    expect(res.json().status).toBe('unhealthy');
-    await deadApp.close();
-    await dead.end();
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.json()).toEqual({
+      status: 'unhealthy',
+      database: 'unavailable',
+      pool: expect.objectContaining({ max: 1 }),
+    });
+    expect(res.body).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|connect/);
+  });
+});
+
+describe('a database outage', () => {
+  it('answers 503 DATABASE_UNAVAILABLE with Retry-After in the envelope on database-backed routes', async () => {
+    for (const url of ['/api/genes/', '/api/genes/PKD1', '/api/statistics/summary', '/version']) {
+      const res = await deadApp.inject({ method: 'GET', url });
+      expect(res.statusCode, url).toBe(503);
+      expect(res.headers['retry-after'], url).toBe('5');
+      expect(res.json().error, url).toMatchObject({
+        status: 503,
+        code: 'DATABASE_UNAVAILABLE',
+        title: 'Database unavailable',
+        detail: 'The database is unavailable; retry in 5 seconds',
+        meta: { path: url, method: 'GET' },
+      });
+      expect(res.body, url).not.toMatch(/127\.0\.0\.1|ECONNREFUSED/);
+    }
+  });
+
+  it('an admin route whose token cannot be checked is a 503 too, not a 401 or a 500', async () => {
+    const res = await deadApp.inject({
+      method: 'GET',
+      url: '/api/admin/logs/',
+      headers: { authorization: `Bearer kgdb_${'a'.repeat(43)}` },
+    });
+    expect(res.statusCode).toBe(503);
+    expect(res.json().error.code).toBe('DATABASE_UNAVAILABLE');
+  });
+
+  it('leaves the code on the reply for hooks that run after the error handler', async () => {
+    const res = await deadApp.inject({ method: 'GET', url: '/api/genes/PKD1' });
+    expect(res.statusCode).toBe(503);
+    expect(seen.at(-1)).toEqual({ status: 503, code: 'DATABASE_UNAVAILABLE' });
+    await app.inject({ method: 'GET', url: '/nope' });
+    await deadApp.inject({ method: 'GET', url: '/nope' });
+    expect(seen.at(-1)).toEqual({ status: 404, code: 'NOT_FOUND' });
   });
 });
 

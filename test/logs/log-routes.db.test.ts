@@ -50,7 +50,7 @@ describe('DESIGN §5: validation names the parameter and what it allows', () => 
     id: 5,
   });
   it.each([
-    ['foo=1', 'foo', "Unknown parameter 'foo'"],
+    ['foo=1', 'foo', "Unknown query parameter 'foo'. Allowed: level, source, request_id"],
     ['level=loud', 'level', 'Allowed (any case): DEBUG, INFO, WARNING, ERROR, CRITICAL'],
     ['level=INFO&level=ERROR', 'level', 'must be string'],
     ['start_time=yesterday', 'start_time', 'is not an ISO 8601 date-time'],

@@ -1,14 +1,17 @@
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Queryable } from '../../src/db/pool.js';
 import { buildApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import { createRequestLogWriter, type RequestLogRow } from '../../src/logs/request-log.js';
+import { createMetrics } from '../../src/metrics/metrics.js';
 import { addUser, loginAs } from '../auth/auth-test-kit.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { tokenHeaders } from './log-fixture.js';
 
-// Issue 4 item 5 / DESIGN §5: the server writes its own request log into system_logs off the request path,
-// through a bounded queue flushed with one multi-row INSERT; a full queue drops and counts.
+// Issue 4 item 5: the server writes its own request log into system_logs off the request path,
+// through a bounded queue flushed with one multi-row INSERT; a full queue drops and counts; rows the database
+// refused while unavailable are kept (up to the bound) and written once it is back (README "Decisions", outages).
 
 let db: TestDatabase;
 
@@ -32,6 +35,59 @@ interface StoredRow {
   user_agent: string | null;
   context: { endpoint: string | null; url: string };
 }
+
+const row: RequestLogRow = {
+  timestamp: new Date('2026-10-01T00:00:00.123Z'),
+  level: 'INFO',
+  logger: 'kgdb.request',
+  message: 'GET /x 200',
+  context: { endpoint: '/x' },
+  request_id: 'r1',
+  ip_address: '10.0.0.1',
+  user_agent: null,
+  path: '/x',
+  method: 'GET',
+  user_id: null,
+  status_code: 200,
+  duration_ms: 1.5,
+};
+
+/** What node-postgres rejects with when nothing listens on the database's port. */
+const refused = () =>
+  Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+    code: 'ECONNREFUSED',
+    syscall: 'connect',
+  });
+
+/**
+ * The test database behind a switch: while `down`, every statement is refused as by a stopped server; `hold`
+ * keeps the next statement pending until `release()` lets it fail that way; `broken` fails it as a bad row.
+ */
+function switchable(db: Queryable) {
+  let held: (() => void) | undefined;
+  const state = {
+    down: false,
+    /** Statements fail as a bad row would (not an outage). */
+    broken: false,
+    hold: false,
+    release: () => held?.(),
+    db: {
+      query: ((text: string, values: unknown[]) => {
+        if (state.hold) {
+          state.hold = false;
+          return new Promise((_resolve, reject) => {
+            held = () => reject(refused());
+          });
+        }
+        if (state.broken) return Promise.reject(new Error('value too long for type character varying(64)'));
+        return state.down ? Promise.reject(refused()) : db.query(text, values);
+      }) as Queryable['query'],
+    },
+  };
+  return state;
+}
+
+const rowNamed = (id: string): RequestLogRow => ({ ...row, request_id: id });
 
 const requestRows = async () =>
   (
@@ -153,21 +209,6 @@ describe('request log', () => {
       db: { query: (async () => Promise.reject(new Error('connection refused'))) as Queryable['query'] },
       onFlushError: (err, rows) => errors.push(`${err.message} (${rows})`),
     });
-    const row: RequestLogRow = {
-      timestamp: new Date('2026-10-01T00:00:00.123Z'),
-      level: 'INFO',
-      logger: 'kgdb.request',
-      message: 'GET /x 200',
-      context: { endpoint: '/x' },
-      request_id: 'r1',
-      ip_address: '10.0.0.1',
-      user_agent: null,
-      path: '/x',
-      method: 'GET',
-      user_id: null,
-      status_code: 200,
-      duration_ms: 1.5,
-    };
     failing.enqueue(row);
     failing.enqueue(row);
     await failing.flush();
@@ -182,5 +223,76 @@ describe('request log', () => {
     expect(rows).toEqual([
       { user_id: null, timestamp: new Date('2026-10-01T00:00:00.123Z'), context: { endpoint: '/x' } },
     ]);
+  });
+
+  it('an outage keeps the rows: a batch refused for an unavailable database is written, in order, once it is back', async () => {
+    await db.pool.query('delete from system_logs');
+    const pg = switchable(db.pool);
+    const errors: string[] = [];
+    const writer = createRequestLogWriter({
+      db: pg.db,
+      capacity: 5,
+      flushIntervalMs: 3_600_000,
+      onFlushError: (err) => errors.push(err.message),
+    });
+    for (const id of ['r1', 'r2', 'r3']) writer.enqueue(rowNamed(id));
+    pg.down = true;
+    await writer.flush();
+    expect(writer.stats()).toMatchObject({ requeued: 3, queued: 3, written: 0, failed: 0, dropped: 0 });
+    // Still bounded while down: the sixth row does not fit.
+    for (const id of ['r4', 'r5', 'r6']) writer.enqueue(rowNamed(id));
+    await writer.flush();
+    expect(writer.stats()).toMatchObject({ queued: 5, written: 0, failed: 0, dropped: 1 });
+
+    pg.down = false;
+    await writer.flush();
+    const { rows } = await db.pool.query<{ request_id: string }>(
+      'select request_id from system_logs order by id',
+    );
+    expect(rows.map((r) => r.request_id)).toEqual(['r1', 'r2', 'r3', 'r4', 'r5']);
+    expect(writer.stats()).toMatchObject({ enqueued: 5, written: 5, failed: 0, dropped: 1, queued: 0 });
+    // An outage is not a lost batch: nothing reported as dropped rows.
+    expect(errors).toEqual([]);
+    await writer.close();
+  });
+
+  it('a batch refused after rows piled up behind it keeps the oldest rows up to the bound and counts the rest', async () => {
+    await db.pool.query('delete from system_logs');
+    const pg = switchable(db.pool);
+    const writer = createRequestLogWriter({ db: pg.db, capacity: 5, flushIntervalMs: 3_600_000 });
+    for (const id of ['r1', 'r2', 'r3']) writer.enqueue(rowNamed(id));
+    pg.hold = true;
+    const inFlight = writer.flush();
+    for (const id of ['r4', 'r5', 'r6', 'r7', 'r8', 'r9']) writer.enqueue(rowNamed(id));
+    expect(writer.stats()).toMatchObject({ queued: 5, dropped: 1 });
+    pg.release();
+    await inFlight;
+    // r1..r3 back in front of r4..r8; r6..r8 no longer fit.
+    expect(writer.stats()).toMatchObject({ queued: 5, dropped: 4, requeued: 3 });
+    await writer.flush();
+    const { rows } = await db.pool.query<{ request_id: string }>(
+      'select request_id from system_logs order by id',
+    );
+    expect(rows.map((r) => r.request_id)).toEqual(['r1', 'r2', 'r3', 'r4', 'r5']);
+    await writer.close();
+  });
+
+  it('closing while the database is down gives up the queued rows and counts them, as the metric shows', async () => {
+    const pg = switchable(db.pool);
+    const writer = createRequestLogWriter({ db: pg.db, capacity: 2, flushIntervalMs: 3_600_000 });
+    const metrics = createMetrics(new Registry());
+    metrics.watch({ requestLog: writer });
+    // A batch that fails for another reason than an outage is lost (retrying would fail again) and counted.
+    pg.broken = true;
+    writer.enqueue(rowNamed('r1'));
+    await writer.flush();
+    pg.broken = false;
+    pg.down = true;
+    for (const id of ['r2', 'r3', 'r4']) writer.enqueue(rowNamed(id));
+    await writer.close();
+    expect(writer.stats()).toMatchObject({ enqueued: 3, written: 0, failed: 1, dropped: 3, queued: 0 });
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('kgdb_request_log_dropped_total{reason="queue"} 3');
+    expect(text).toContain('kgdb_request_log_dropped_total{reason="insert"} 1');
   });
 });

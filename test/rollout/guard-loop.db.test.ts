@@ -143,11 +143,15 @@ describe('issue 5: fault injection → the guard rolls back within 30 s and reco
     const leader = a.isLeader ? 'instance-a' : 'instance-b';
     const event = events[0];
     expect(event?.actor).toBe(`guard:${leader}`);
-    expect(event?.reason).toMatch(/^guard: .*error rate \d+\.\d\d % > 1\.00 %/);
+    // Judged against the legacy arm serving at the same time (no failures there): more than 1 pp worse.
+    expect(event?.reason).toMatch(
+      /^guard: .*error rate \d+\.\d\d % − control 0\.00 % = \d+\.\d\d pp > 1\.00 pp/,
+    );
     expect(event?.old).toMatchObject({ step: 1, percentage: 10 });
     expect(event?.new).toMatchObject({ step: 0, percentage: 0 });
     const measured = (event?.measured ?? {}) as Record<string, number>;
     expect(measured.error_rate).toBeGreaterThan(0.01);
+    expect(measured).toMatchObject({ control_error_rate: 0, error_rule: 'relative' });
     expect(measured.samples).toBeGreaterThanOrEqual(100);
     expect(measured.percentage).toBe(10);
     expect((measured.served_errors ?? 0) + (measured.candidate_errors ?? 0)).toBeGreaterThan(0);

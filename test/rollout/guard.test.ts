@@ -3,12 +3,13 @@ import {
   DEFAULT_GUARD_THRESHOLDS,
   type GuardThresholds,
   guardVerdict,
+  HOLD_REASONS,
   nextHealthySince,
   noOutcomes,
   type RolloutState,
-  type WindowStats,
 } from '../../src/rollout/guard.js';
 import { rollbackPatch } from '../../src/rollout/guard-loop.js';
+import type { WindowStats } from '../../src/rollout/guard-measure.js';
 import {
   countAbove,
   emptyHistogram,
@@ -26,24 +27,38 @@ function latency(samples: Array<[ms: number, n: number]>): number[] {
   return h;
 }
 
-function stats(p: {
-  requests?: number;
-  errors?: number;
-  ms?: Array<[number, number]>;
-  shadow?: Partial<ReturnType<typeof noOutcomes>>;
-  byRule?: Record<string, number>;
-  aa?: { compared: number; mismatch: number } | null;
-}): WindowStats {
-  const requests = p.requests ?? 0;
+type ArmInput = { requests?: number; errors?: number; unavailable?: number; ms?: Array<[number, number]> };
+
+const arm = (a: ArmInput = {}) => ({
+  requests: a.requests ?? 0,
+  errors: a.errors ?? 0,
+  unavailable: a.unavailable ?? 0,
+  latency: latency(a.ms ?? [[20, a.requests ?? 0]]),
+});
+
+/** The candidate (views) arm at the top level; `control` is the legacy arm; no control unless given. */
+function stats(
+  p: ArmInput & {
+    control?: ArmInput;
+    shadow?: Partial<ReturnType<typeof noOutcomes>>;
+    byRule?: Record<string, number>;
+    /** Durations of the comparisons' candidate and control sides. */
+    candidateMs?: Array<[number, number]>;
+    controlMs?: Array<[number, number]>;
+    aa?: { compared: number; mismatch: number } | null;
+  },
+): WindowStats {
   return {
     from: new Date(NOW.getTime() - 60_000),
     to: NOW,
     instances: 2,
-    served: { requests, errors: p.errors ?? 0, latency: latency(p.ms ?? [[20, requests]]) },
+    served: arm(p),
+    control: arm(p.control),
     shadow: {
       counts: { ...noOutcomes(), ...p.shadow },
       ignoredByRule: p.byRule ?? {},
-      candidateLatency: emptyHistogram(),
+      candidateLatency: latency(p.candidateMs ?? []),
+      controlLatency: latency(p.controlMs ?? []),
     },
     aa: p.aa ?? null,
   };
@@ -86,83 +101,232 @@ describe('latency histogram', () => {
   });
 });
 
-describe('DESIGN §6 guard: error rate > 1 % rolls back', () => {
-  it('1.0 % exactly holds (healthy), 1.1 % rolls back with the measured values', () => {
+describe("rollout Guard: the error rate is judged against the control's over the same window", () => {
+  it("the candidate's rate more than 1 pp above the control's rolls back, with both rates measured", () => {
+    const control = { requests: 9000, errors: 225 }; // 2.5 %
+    expect(verdict(stats({ requests: 1000, errors: 35, control })).kind).toBe('advance');
+    const v = verdict(stats({ requests: 1000, errors: 36, control }));
+    expect(v.kind).toBe('rollback');
+    if (v.kind === 'rollback') {
+      expect(v.reasons).toEqual([
+        'error rate 3.60 % − control 2.50 % = 1.10 pp > 1.00 pp (36 of 1000; control 225 of 9000)',
+      ]);
+      expect(v.measured).toMatchObject({
+        error_rate: 0.036,
+        control_error_rate: 0.025,
+        error_rule: 'relative',
+        served_requests: 1000,
+        served_errors: 36,
+        control_requests: 9000,
+        control_errors: 225,
+        percentage: 10,
+      });
+      expect(v.measured.error_rate_delta).toBeCloseTo(0.011, 9);
+    }
+  });
+
+  it("errors both arms share are not the candidate's: 1.5 % against a control at 1 % is healthy", () => {
+    const v = verdict(stats({ requests: 1000, errors: 15, control: { requests: 1000, errors: 10 } }));
+    expect(v.kind).toBe('advance');
+    expect(v.measured).toMatchObject({ error_rate: 0.015, control_error_rate: 0.01 });
+  });
+
+  it('exactly 1 pp worse is not more than 1 pp (no floating-point rollback)', () => {
+    expect(verdict(stats({ requests: 1000, errors: 60, control: { requests: 1000, errors: 50 } })).kind).toBe(
+      'advance',
+    );
+  });
+
+  it('counts candidate errors and timeouts of shadow runs as views-path errors; their control side is the control', () => {
+    const v = verdict(stats({ requests: 0, shadow: { match: 190, candidate_error: 6, timeout: 4 } }));
+    expect(v.kind).toBe('rollback');
+    if (v.kind === 'rollback')
+      expect(v.measured).toMatchObject({
+        samples: 200,
+        error_rate: 0.05,
+        candidate_errors: 6,
+        timeouts: 4,
+        control_runs: 200,
+        control_error_rate: 0,
+      });
+  });
+
+  it("at 100 % (no control traffic) the comparisons' control errors are the control's rate", () => {
+    const at100 = rolling({ percentage: 100, step: 5, atLastStep: true });
+    const failingControl = stats({ requests: 1000, errors: 30, shadow: { match: 90, control_error: 10 } });
+    expect(verdict(failingControl, at100)).toMatchObject({ kind: 'hold', why: 'last_step', healthy: true });
+    expect(verdict(failingControl, at100).measured).toMatchObject({
+      control_requests: 0,
+      control_runs: 100,
+      control_run_errors: 10,
+      control_error_rate: 0.1,
+      error_rule: 'relative',
+    });
+    const healthyControl = stats({ requests: 1000, errors: 30, shadow: { match: 100 } });
+    expect(verdict(healthyControl, at100).kind).toBe('rollback');
+  });
+
+  it('with no control observation at all, the absolute rule: 1.0 % holds, 1.1 % rolls back', () => {
     expect(verdict(stats({ requests: 1000, errors: 10 })).kind).toBe('advance');
     const v = verdict(stats({ requests: 1000, errors: 11 }));
     expect(v.kind).toBe('rollback');
     if (v.kind === 'rollback') {
-      expect(v.reasons).toEqual(['error rate 1.10 % > 1.00 % (11 of 1000)']);
+      expect(v.reasons).toEqual(['error rate 1.10 % > 1.00 % (11 of 1000; no control observations)']);
       expect(v.measured).toMatchObject({
         error_rate: 0.011,
-        served_requests: 1000,
-        served_errors: 11,
-        percentage: 10,
+        control_error_rate: null,
+        error_rate_delta: null,
+        error_rule: 'absolute',
       });
     }
   });
-
-  it('counts candidate errors and timeouts of shadow runs as views-path errors', () => {
-    const v = verdict(stats({ requests: 0, shadow: { match: 190, candidate_error: 6, timeout: 4 } }));
-    expect(v.kind).toBe('rollback');
-    if (v.kind === 'rollback')
-      expect(v.measured).toMatchObject({ samples: 200, error_rate: 0.05, candidate_errors: 6, timeouts: 4 });
-  });
 });
 
-describe('DESIGN §6 guard: p99 > 200 ms rolls back', () => {
-  it('p99 at 200 ms holds, p99 above it rolls back', () => {
-    expect(
-      verdict(
-        stats({
-          requests: 1000,
-          ms: [
-            [20, 980],
-            [200, 20],
-          ],
-        }),
-      ).kind,
-    ).toBe('advance');
+describe("rollout Guard: p99 rolls back only over 200 ms and over 2× the control's p99", () => {
+  it('over 200 ms but within 2× the control measured at the same time (load on both arms): healthy', () => {
+    const v = verdict(
+      stats({
+        requests: 1000,
+        ms: [[280, 1000]],
+        control: { requests: 1000, ms: [[250, 1000]] },
+      }),
+    );
+    expect(v.kind).toBe('advance');
+    expect(v.measured.p99_ms).toBeGreaterThan(200);
+    expect(v.measured.control_p99_ms).toBeGreaterThan(200);
+    expect(v.measured.p99_ratio).toBeGreaterThan(1);
+    expect(v.measured.p99_ratio).toBeLessThan(2);
+  });
+
+  it('over 200 ms and over 2× the control: rolls back, saying both', () => {
     const v = verdict(
       stats({
         requests: 1000,
         ms: [
           [20, 980],
-          [240, 20],
+          [450, 20],
         ],
+        control: { requests: 1000, ms: [[100, 1000]] },
       }),
     );
     expect(v.kind).toBe('rollback');
-    if (v.kind === 'rollback') expect(v.reasons[0]).toMatch(/^p99 2\d\d\.\d ms > 200 ms$/);
+    if (v.kind === 'rollback') {
+      expect(v.reasons).toHaveLength(1);
+      expect(v.reasons[0]).toMatch(
+        /^p99 4\d\d\.\d ms > 200 ms and > 2× the control's \d+\.\d ms \(\d\.\d\d×\)$/,
+      );
+      expect(v.measured.p99_ratio).toBeGreaterThan(2);
+    }
   });
 
-  it('exactly 1 % of samples above 200 ms keeps p99 at or below 200 ms', () => {
-    expect(
-      verdict(
-        stats({
-          requests: 1000,
-          ms: [
-            [20, 990],
-            [300, 10],
-          ],
-        }),
-      ).kind,
-    ).toBe('advance');
-    expect(
-      verdict(
-        stats({
-          requests: 1000,
-          ms: [
-            [20, 989],
-            [300, 11],
-          ],
-        }),
-      ).kind,
-    ).toBe('rollback');
+  it('over 2× the control but at or under 200 ms: healthy (the absolute limit still applies)', () => {
+    const v = verdict(
+      stats({
+        requests: 1000,
+        ms: [
+          [20, 980],
+          [200, 20],
+        ],
+        control: { requests: 1000, ms: [[5, 1000]] },
+      }),
+    );
+    expect(v.kind).toBe('advance');
+    expect(v.measured.p99_ratio).toBeGreaterThan(2);
+  });
+
+  it("the comparisons' control durations count as the control's latency (at 100 %)", () => {
+    const v = verdict(
+      stats({ requests: 1000, ms: [[320, 1000]], shadow: { match: 100 }, controlMs: [[300, 100]] }),
+      rolling({ percentage: 100, step: 5, atLastStep: true }),
+    );
+    expect(v).toMatchObject({ kind: 'hold', why: 'last_step', healthy: true });
+    expect(v.measured.control_p99_ms).toBeGreaterThan(200);
+  });
+
+  it('the multiple is configurable (KGDB_GUARD_MAX_P99_RATIO)', () => {
+    const s = stats({ requests: 1000, ms: [[280, 1000]], control: { requests: 1000, ms: [[250, 1000]] } });
+    expect(verdict(s, rolling(), { ...T, maxP99Ratio: 1.05 }).kind).toBe('rollback');
+  });
+
+  it('no control latency in the window: the p99 alone never rolls back; it holds as inconclusive', () => {
+    const v = verdict(stats({ requests: 1000, ms: [[300, 1000]] }));
+    expect(v).toMatchObject({
+      kind: 'hold',
+      why: 'inconclusive: no control latency',
+      healthy: false,
+      reasons: [
+        expect.stringMatching(/^inconclusive: p99 3\d\d\.\d ms > 200 ms with no control latency to compare$/),
+      ],
+      measured: { control_p99_ms: null, p99_ratio: null },
+    });
+    expect(nextHealthySince(v, new Date(0), NOW)).toBeNull();
+  });
+
+  it('an inconclusive p99 does not shield a breach of another rule', () => {
+    const v = verdict(stats({ requests: 1000, errors: 50, ms: [[300, 1000]] }));
+    expect(v.kind).toBe('rollback');
+    if (v.kind === 'rollback') expect(v.reasons).toHaveLength(1);
   });
 });
 
-describe('DESIGN §6 guard: mismatch rate > 5 % (net of A/A noise) rolls back', () => {
+describe('rollout Guard: a database outage both arms see holds, never rolls back', () => {
+  it('HOLD_REASONS names it', () => {
+    expect(HOLD_REASONS).toContain('inconclusive: database unavailable');
+  });
+
+  it('both arms answered DATABASE_UNAVAILABLE: hold "inconclusive: database unavailable", whatever else broke', () => {
+    const v = verdict(
+      stats({
+        requests: 200,
+        unavailable: 150,
+        errors: 20,
+        ms: [[900, 200]],
+        control: { requests: 1800, unavailable: 1300, ms: [[5, 1800]] },
+      }),
+    );
+    expect(v).toMatchObject({
+      kind: 'hold',
+      why: 'inconclusive: database unavailable',
+      healthy: false,
+      reasons: ['inconclusive: database unavailable (candidate 150 of 200, control 1300 of 1800)'],
+      measured: { database_unavailable: true, served_unavailable: 150, control_unavailable: 1300 },
+    });
+  });
+
+  it("at 100 %: the serving arm unavailable and the comparisons' control failing too → hold", () => {
+    const v = verdict(
+      stats({ requests: 500, unavailable: 400, shadow: { match: 5, control_error: 6 } }),
+      rolling({ percentage: 100, step: 5, atLastStep: true }),
+    );
+    expect(v).toMatchObject({
+      kind: 'hold',
+      why: 'inconclusive: database unavailable',
+      reasons: ['inconclusive: database unavailable (candidate 400 of 500, control runs failed 6 of 11)'],
+    });
+  });
+
+  it('no control observation at all: the outage cannot be blamed on the candidate → hold', () => {
+    expect(verdict(stats({ requests: 500, unavailable: 400 }))).toMatchObject({
+      kind: 'hold',
+      why: 'inconclusive: database unavailable',
+      reasons: ['inconclusive: database unavailable (candidate 400 of 500, no control observations)'],
+    });
+  });
+
+  it('unavailability only the candidate saw, beside a healthy control, is its own error: rollback', () => {
+    const v = verdict(stats({ requests: 1000, unavailable: 50, control: { requests: 9000 } }));
+    expect(v.kind).toBe('rollback');
+    expect(v.measured).toMatchObject({ database_unavailable: false, error_rate: 0.05, failures: 50 });
+  });
+
+  it('unavailability only the control saw counts against the control', () => {
+    const v = verdict(stats({ requests: 1000, errors: 20, control: { requests: 1000, unavailable: 20 } }));
+    expect(v.kind).toBe('advance');
+    expect(v.measured).toMatchObject({ database_unavailable: false, control_failures: 20 });
+  });
+});
+
+describe('rollout Guard: a mismatch rate > 5 % (net of A/A noise) rolls back', () => {
   it('5 % holds, 6 % rolls back', () => {
     expect(verdict(stats({ requests: 100, shadow: { match: 95, mismatch: 5 } })).kind).toBe('advance');
     const v = verdict(stats({ requests: 100, shadow: { match: 94, mismatch: 6 } }));
@@ -229,7 +393,7 @@ describe('DESIGN §6 guard: mismatch rate > 5 % (net of A/A noise) rolls back', 
   });
 });
 
-describe('DESIGN §6 guard: too few samples → inconclusive, hold (never promote on no data)', () => {
+describe('rollout Guard: too few samples → inconclusive, hold (never promote on no data)', () => {
   it('no data at all holds', () => {
     const v = verdict(stats({ requests: 0 }));
     expect(v).toMatchObject({ kind: 'hold', why: 'too_few_samples', healthy: false });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { type CreatedUser, createUser } from '../../auth/create-user.js';
 import { type NewUserInput, parseNewUser } from '../../auth/new-user.js';
 import { ROLES } from '../../auth/roles.js';
+import { checkUnlockEmail, type UnlockedUser, unlockUser } from '../../auth/unlock-user.js';
 import { openDatabase } from '../../db/database.js';
 import { migrate } from '../../db/migrate.js';
 import { runCommand } from '../run.js';
@@ -21,6 +22,12 @@ export function formatUserCreated({ user, generatedPassword }: CreatedUser): str
     lines.push('generated password (shown only now; kgdb keeps only a hash):', generatedPassword);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** What `kgdb users unlock` prints. */
+export function formatUserUnlocked({ user, wasLocked }: UnlockedUser): string {
+  const what = wasLocked ? 'unlocked' : 'was not locked; reset the failed-login count of';
+  return `${what} user ${user.id}: ${user.username} <${user.email}>\n`;
 }
 
 export function registerUsers(program: Command): void {
@@ -51,6 +58,24 @@ export function registerUsers(program: Command): void {
         try {
           await migrate(db.pool, logger);
           process.stdout.write(formatUserCreated(await createUser(db.pool, input)));
+        } finally {
+          await db.close();
+        }
+      }),
+    );
+
+  users
+    .command('unlock')
+    .description('Lift the lockout that failed password logins put on an account (on every instance)')
+    .requiredOption('--email <email>', 'login email of the account (case-insensitive)')
+    .addHelpText('after', '\nExit codes: 0 unlocked (or was not locked); 1 no such user, or database error.')
+    .action((opts: { email: string }) =>
+      runCommand(async ({ config, logger }) => {
+        checkUnlockEmail(opts.email); // before a database is opened
+        const db = await openDatabase(config, logger);
+        try {
+          await migrate(db.pool, logger);
+          process.stdout.write(formatUserUnlocked(await unlockUser(db.pool, opts.email)));
         } finally {
           await db.close();
         }

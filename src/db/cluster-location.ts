@@ -1,0 +1,172 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { KgdbError, toError } from '../errors.js';
+import type { Logger } from '../logger.js';
+
+/** Where relocated clusters live: one directory per data dir, named by a hash of the data dir's real path. */
+export const RELOCATION_ROOT = '/var/lib/kgdb';
+/** In the data dir: where its cluster lives when that is not `<dataDir>/pg`. */
+export const LOCATION_FILE = 'cluster-location.json';
+
+/** The OS user the postmaster runs as when kgdb runs as root. */
+export interface ServerUser {
+  uid: number;
+  gid: number;
+}
+
+export interface ClusterLocation {
+  /** The PostgreSQL data directory (`-D`). */
+  clusterDir: string;
+  /** True when it is not `<dataDir>/pg` because the server user cannot reach the data dir. */
+  relocated: boolean;
+}
+
+interface LocationRecord {
+  clusterDir: string;
+  /** The data dir's real path when the record was written: what the hash was taken of. */
+  dataDir: string;
+}
+
+/** The 'postgres' OS user's ids, or undefined when it does not exist yet (initdb creates it). */
+export function postgresUser(): ServerUser | undefined {
+  try {
+    const id = (flag: string) =>
+      Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: 'pipe' }).trim());
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    // `id` exits 1 for an unknown user: the library creates it before initdb.
+    return undefined;
+  }
+}
+
+/** The permission bits of one directory on the way to the data dir. */
+export interface DirMode {
+  uid: number;
+  gid: number;
+  mode: number;
+}
+
+/**
+ * Whether `user` may search (x) every directory of a path, judged by the owner/group/other bits as the
+ * kernel does for a process whose only group is its primary one: Node spawns the postmaster with
+ * setgroups(0) so supplementary groups never count. A user that does not exist yet is "other" everywhere.
+ * ACLs are not read; a directory an ACL opens to postgres is relocated anyway, which costs nothing.
+ */
+export function canTraverse(dirs: readonly DirMode[], user: ServerUser | undefined): boolean {
+  return dirs.every((dir) => {
+    if (user && dir.uid === user.uid) return (dir.mode & 0o100) !== 0;
+    if (user && dir.gid === user.gid) return (dir.mode & 0o010) !== 0;
+    return (dir.mode & 0o001) !== 0;
+  });
+}
+
+/** `/a/b/c` → the modes of `/`, `/a`, `/a/b`, `/a/b/c`. */
+async function modesAlong(realDir: string): Promise<DirMode[]> {
+  const dirs: string[] = [];
+  for (let dir = realDir; ; dir = path.dirname(dir)) {
+    dirs.unshift(dir);
+    if (path.dirname(dir) === dir) break;
+  }
+  return Promise.all(
+    dirs.map(async (dir) => {
+      const s = await stat(dir);
+      return { uid: s.uid, gid: s.gid, mode: s.mode };
+    }),
+  );
+}
+
+/** Creates the data dir; a path that is (or runs through) a file gets a message naming it, not EEXIST. */
+export async function ensureDataDir(dataDir: string): Promise<void> {
+  const notADirectory = (what: string, cause?: unknown) =>
+    new KgdbError('INVALID_INPUT', {
+      parameter: 'KGDB_DATA_DIR',
+      detail: `KGDB_DATA_DIR must be a directory, but ${what}: ${dataDir}`,
+      cause,
+    });
+  const existing = await stat(dataDir).catch(() => undefined);
+  if (existing && !existing.isDirectory()) throw notADirectory('it is a file');
+  try {
+    await mkdir(dataDir, { recursive: true });
+  } catch (raw) {
+    const code = (raw as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw notADirectory('a parent of it is a file', raw);
+    throw new Error(`Cannot create KGDB_DATA_DIR ${dataDir}: ${toError(raw).message}`, { cause: raw });
+  }
+}
+
+/** 16 hex digits of sha256 over the real path: stable for one data dir, distinct between data dirs. */
+export function relocatedClusterDir(realDataDir: string, root: string = RELOCATION_ROOT): string {
+  const key = createHash('sha256').update(realDataDir).digest('hex').slice(0, 16);
+  return path.join(root, key, 'pg');
+}
+
+async function readRecord(dataDir: string): Promise<LocationRecord | undefined> {
+  const file = path.join(dataDir, LOCATION_FILE);
+  if (!existsSync(file)) return undefined;
+  let record: Partial<LocationRecord> | undefined;
+  try {
+    record = JSON.parse(await readFile(file, 'utf8')) as Partial<LocationRecord>;
+  } catch {
+    // Unreadable JSON gets the same message as a wrong shape, below.
+  }
+  if (typeof record?.clusterDir !== 'string' || !path.isAbsolute(record.clusterDir)) {
+    throw new Error(`${file}: expected {"clusterDir": "/absolute/path", …}; fix or remove the file`);
+  }
+  return { clusterDir: record.clusterDir, dataDir: record.dataDir ?? '' };
+}
+
+/**
+ * Makes `<root>/<hash>/` (root-owned, 0755, with a `data-dir` file naming its data dir for whoever lists
+ * the root) and checks the server user can reach it; the cluster directory inside is created and given to
+ * the server user by initdb.
+ */
+async function prepareRelocation(realDataDir: string, user: ServerUser | undefined): Promise<string> {
+  const clusterDir = relocatedClusterDir(realDataDir);
+  const home = path.dirname(clusterDir);
+  await mkdir(home, { recursive: true, mode: 0o755 });
+  await writeFile(path.join(home, 'data-dir'), `${realDataDir}\n`, { mode: 0o644 });
+  if (!canTraverse(await modesAlong(await realpath(home)), user)) {
+    throw new Error(
+      `The postgres OS user can reach neither ${realDataDir} nor ${home}; make one of them reachable (o+x on every parent) or set KGDB_DATA_DIR elsewhere`,
+    );
+  }
+  return clusterDir;
+}
+
+/**
+ * Where the embedded cluster of `dataDir` lives. Normally `<dataDir>/pg`. As root the postmaster runs as
+ * the 'postgres' OS user; when that user cannot search every directory down to the data dir (a checkout in
+ * /root, a `mktemp -d` folder: mode 0700), the cluster goes to `/var/lib/kgdb/<hash>/pg` instead and the
+ * choice is written to `<dataDir>/cluster-location.json`, which every later command follows, even after the
+ * data dir became reachable. The user's directories keep their permissions; the credentials stay in dataDir.
+ */
+export async function resolveClusterLocation(dataDir: string, logger: Logger): Promise<ClusterLocation> {
+  await ensureDataDir(dataDir);
+  const record = await readRecord(dataDir);
+  if (record) return { clusterDir: record.clusterDir, relocated: true };
+  const local = { clusterDir: path.join(dataDir, 'pg'), relocated: false };
+  if (os.userInfo().uid !== 0) return local;
+  const realDataDir = await realpath(dataDir);
+  const user = postgresUser();
+  if (canTraverse(await modesAlong(realDataDir), user)) return local;
+  if (existsSync(path.join(local.clusterDir, 'PG_VERSION'))) {
+    // Starting an empty cluster elsewhere would look like lost data; the existing one is the user's to move.
+    throw new Error(
+      `${local.clusterDir} holds a PostgreSQL cluster the postgres OS user cannot reach (a directory above it is private): make every parent searchable (o+x), or move the data dir`,
+    );
+  }
+
+  const clusterDir = await prepareRelocation(realDataDir, user);
+  const recordFile = path.join(dataDir, LOCATION_FILE);
+  const written: LocationRecord = { clusterDir, dataDir: realDataDir };
+  await writeFile(recordFile, `${JSON.stringify(written, null, 2)}\n`, { mode: 0o644 });
+  logger.warn(
+    { dataDir: realDataDir, clusterDir, record: recordFile },
+    `the postgres OS user cannot reach ${realDataDir}: the embedded cluster lives in ${clusterDir} (recorded in ${recordFile})`,
+  );
+  return { clusterDir, relocated: true };
+}
