@@ -7,6 +7,7 @@ import { silentProgress } from '../../src/progress.js';
 import { type RunningServer, startServer } from '../../src/server.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { insertGenes, refreshMaterializedViews } from '../helpers/views.js';
+import { insertLogs } from '../logs/log-fixture.js';
 
 /**
  * Hostile input is a 400 naming the parameter, never a 500: numbers that coerce to ±Infinity or past
@@ -24,6 +25,10 @@ beforeAll(async () => {
   await insertGenes(db.pool, [
     { symbol: 'PKD1', hgncId: 'HGNC:9008', evidence: { ClinGen: { classifications: ['Definitive'] } } },
     { symbol: 'PKD2', hgncId: 'HGNC:9009', evidence: { PanelApp: { panels: ['Cystic kidney disease'] } } },
+  ]);
+  // A logger the source filter matches: the views arm then pages through one index range per logger.
+  await insertLogs(db.pool, [
+    { timestamp: '2026-10-01T08:00:00Z', logger: 'kgdb.request', path: '/api/genes/' },
   ]);
   await refreshMaterializedViews(db.pool);
   const config = { ...loadConfig({ DATABASE_URL: db.url, KGDB_SEED_DEMO: 'false' }), port: 0, poolSize: 4 };
@@ -103,7 +108,7 @@ describe('D1: numbers that coerce to ±Infinity are a 400 naming the parameter',
     expect(error.source.parameter).toBe('min_match_rate');
   });
 
-  it('in JSON bodies too: 1e400 parses to Infinity', async () => {
+  it('in JSON bodies: 1e400 (Infinity once parsed) is a 400 too', async () => {
     const error = await rejected({
       method: 'POST',
       url: '/api/admin/shadow-tests/validate-migration',
@@ -168,6 +173,23 @@ describe('D2: text with NUL characters is a 400 naming the parameter', () => {
     expect(error.source.parameter).toBe(parameter);
   });
 
+  it('text that is not Unicode (a lone surrogate) is a 400 too', async () => {
+    const error = await rejected({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: '{"username": "\\ud800", "password": "x"}',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(error.source.parameter).toBe('username');
+  });
+
+  it('an invalid percent-encoding in the path is a 400 in the error envelope', async () => {
+    const error = await rejected({ url: '/api/genes/%E0%A4%A' });
+    expect(error.source.parameter).toBeNull();
+  });
+});
+
+describe('found by the fuzz: a forged log cursor is a 400, whatever its keys', () => {
   it.each([
     [
       'a NUL in a text key',
@@ -189,21 +211,6 @@ describe('D2: text with NUL characters is a 400 naming the parameter', () => {
     const cursor = encodeCursor({ sortBy, sortOrder: 'asc', keys: [...keys], id: 1 });
     const error = await rejected({ url: `/api/admin/logs/?cursor=${cursor}` });
     expect(error.source.parameter).toBe('cursor');
-  });
-
-  it('text that is not Unicode (a lone surrogate) is a 400 too', async () => {
-    const error = await rejected({
-      method: 'POST',
-      url: '/api/auth/login',
-      payload: '{"username": "\\ud800", "password": "x"}',
-      headers: { 'content-type': 'application/json' },
-    });
-    expect(error.source.parameter).toBe('username');
-  });
-
-  it('an invalid percent-encoding in the path is a 400 in the error envelope', async () => {
-    const error = await rejected({ url: '/api/genes/%E0%A4%A' });
-    expect(error.source.parameter).toBeNull();
   });
 });
 
