@@ -12,15 +12,13 @@
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { createGeneCaching } from '../src/cache-wiring/gene-caching.js';
+import { startGeneCaching } from '../src/cache-wiring/gene-caching.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
-import { createViewGeneRepository } from '../src/genes/view-gene-repository.js';
 import { createLogger } from '../src/logger.js';
 import { silentProgress } from '../src/progress.js';
 import { createFlagSnapshot } from '../src/rollout/flag-snapshot.js';
 import { createFlagStore } from '../src/rollout/flag-store.js';
-import { createStatisticsRepository } from '../src/statistics/statistics-repository.js';
 import { prepareBenchDatabase } from './bench-database.js';
 import { armStats } from './genes-bench.js';
 
@@ -42,13 +40,7 @@ async function main() {
     pollMs: 60_000,
   });
   await other.start();
-  const caching = createGeneCaching({
-    db: pool,
-    connection: pool.options,
-    genes: createViewGeneRepository(pool),
-    statistics: createStatisticsRepository(pool),
-  });
-  await caching.start();
+  const caching = await startGeneCaching(pool);
   try {
     const flag: number[] = [];
     for (let i = 0; i < CHANGES; i++) {

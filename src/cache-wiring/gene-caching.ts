@@ -11,10 +11,14 @@ import type { Cache } from '../cache/cache-types.js';
 import { buildInvalidationMap } from '../cache/invalidation-map.js';
 import type { MemoryLimits } from '../cache/memory-layer.js';
 import { createCache } from '../cache/namespaced-cache.js';
-import type { Queryable } from '../db/pool.js';
+import type { Pool, Queryable } from '../db/pool.js';
 import type { GeneListFacts, GeneRepository } from '../genes/gene-repository.js';
+import { createViewGeneRepository } from '../genes/view-gene-repository.js';
 import type { Logger } from '../logger.js';
-import type { StatisticsRepository } from '../statistics/statistics-repository.js';
+import {
+  createStatisticsRepository,
+  type StatisticsRepository,
+} from '../statistics/statistics-repository.js';
 import { VIEWS } from '../views/defs/index.js';
 import { buildRegistry } from '../views/registry.js';
 import type { ViewDef } from '../views/view-def.js';
@@ -99,4 +103,16 @@ export function createGeneCaching(options: GeneCachingOptions): GeneCaching {
       await cache.close();
     },
   };
+}
+
+/** The gene cache over the view repositories on `pool`, its listener connected: the benchmarks' setup. */
+export async function startGeneCaching(pool: Pool): Promise<GeneCaching> {
+  const caching = createGeneCaching({
+    db: pool,
+    connection: pool.options,
+    genes: createViewGeneRepository(pool),
+    statistics: createStatisticsRepository(pool),
+  });
+  await caching.start();
+  return caching;
 }

@@ -11,7 +11,7 @@ import {
   type LegacyBenchArm,
   runGeneBench,
 } from '../../../bench/genes-bench.js';
-import { createGeneCaching, type GeneCaching } from '../../cache-wiring/gene-caching.js';
+import { type GeneCaching, startGeneCaching } from '../../cache-wiring/gene-caching.js';
 import { openDatabase } from '../../db/database.js';
 import type { Pool } from '../../db/pool.js';
 import { KgdbError } from '../../errors.js';
@@ -20,7 +20,6 @@ import { createLegacyGeneRepository } from '../../genes/legacy-gene-repository.j
 import { createViewGeneRepository } from '../../genes/view-gene-repository.js';
 import { buildApp } from '../../http/app.js';
 import { createLogger } from '../../logger.js';
-import { createStatisticsRepository } from '../../statistics/statistics-repository.js';
 import { progressBar } from '../progress-bar.js';
 import { runCommand } from '../run.js';
 
@@ -123,13 +122,7 @@ the table to stdout. Exit codes: 0 done; 1 bad flags, database error, or an arm 
               });
           const pool = scratch?.pool ?? server.pool;
           const facts = await datasetFacts(pool);
-          const caching = createGeneCaching({
-            db: pool,
-            connection: pool.options,
-            genes: createViewGeneRepository(pool),
-            statistics: createStatisticsRepository(pool),
-          });
-          await caching.start();
+          const caching = await startGeneCaching(pool);
           const arms = { legacy: await legacyArm(pool, caching), views: await viewsArm(pool) };
           const started = new Date();
           try {
