@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
@@ -6,17 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { KgdbError, toError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { canReach, postgresUser, type ServerUser } from './server-user.js';
 
 /** Where relocated clusters live: one directory per data dir, named by a hash of the data dir's real path. */
 export const RELOCATION_ROOT = '/var/lib/kgdb';
 /** In the data dir: where its cluster lives when that is not `<dataDir>/pg`. */
 export const LOCATION_FILE = 'cluster-location.json';
-
-/** The OS user the postmaster runs as when kgdb runs as root. */
-export interface ServerUser {
-  uid: number;
-  gid: number;
-}
 
 export interface ClusterLocation {
   /** The PostgreSQL data directory (`-D`). */
@@ -29,54 +23,6 @@ interface LocationRecord {
   clusterDir: string;
   /** The data dir's real path when the record was written: what the hash was taken of. */
   dataDir: string;
-}
-
-/** The 'postgres' OS user's ids, or undefined when it does not exist yet (initdb creates it). */
-export function postgresUser(): ServerUser | undefined {
-  try {
-    const id = (flag: string) =>
-      Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: 'pipe' }).trim());
-    return { uid: id('-u'), gid: id('-g') };
-  } catch {
-    // `id` exits 1 for an unknown user: the library creates it before initdb.
-    return undefined;
-  }
-}
-
-/** The permission bits of one directory on the way to the data dir. */
-export interface DirMode {
-  uid: number;
-  gid: number;
-  mode: number;
-}
-
-/**
- * Whether `user` may search (x) every directory of a path, judged by the owner/group/other bits as the
- * kernel does for a process whose only group is its primary one: Node spawns the postmaster with
- * setgroups(0) so supplementary groups never count. A user that does not exist yet is "other" everywhere.
- * ACLs are not read; a directory an ACL opens to postgres is relocated anyway, which costs nothing.
- */
-export function canTraverse(dirs: readonly DirMode[], user: ServerUser | undefined): boolean {
-  return dirs.every((dir) => {
-    if (user && dir.uid === user.uid) return (dir.mode & 0o100) !== 0;
-    if (user && dir.gid === user.gid) return (dir.mode & 0o010) !== 0;
-    return (dir.mode & 0o001) !== 0;
-  });
-}
-
-/** `/a/b/c` → the modes of `/`, `/a`, `/a/b`, `/a/b/c`. */
-async function modesAlong(realDir: string): Promise<DirMode[]> {
-  const dirs: string[] = [];
-  for (let dir = realDir; ; dir = path.dirname(dir)) {
-    dirs.unshift(dir);
-    if (path.dirname(dir) === dir) break;
-  }
-  return Promise.all(
-    dirs.map(async (dir) => {
-      const s = await stat(dir);
-      return { uid: s.uid, gid: s.gid, mode: s.mode };
-    }),
-  );
 }
 
 /** Creates the data dir; a path that is (or runs through) a file gets a message naming it, not EEXIST. */
@@ -129,7 +75,7 @@ async function prepareRelocation(realDataDir: string, user: ServerUser | undefin
   const home = path.dirname(clusterDir);
   await mkdir(home, { recursive: true, mode: 0o755 });
   await writeFile(path.join(home, 'data-dir'), `${realDataDir}\n`, { mode: 0o644 });
-  if (!canTraverse(await modesAlong(await realpath(home)), user)) {
+  if (!(await canReach(home, user))) {
     throw new Error(
       `The postgres OS user can reach neither ${realDataDir} nor ${home}; make one of them reachable (o+x on every parent) or set KGDB_DATA_DIR elsewhere`,
     );
@@ -152,7 +98,7 @@ export async function resolveClusterLocation(dataDir: string, logger: Logger): P
   if (os.userInfo().uid !== 0) return local;
   const realDataDir = await realpath(dataDir);
   const user = postgresUser();
-  if (canTraverse(await modesAlong(realDataDir), user)) return local;
+  if (await canReach(realDataDir, user)) return local;
   if (existsSync(path.join(local.clusterDir, 'PG_VERSION'))) {
     // Starting an empty cluster elsewhere would look like lost data; the existing one is the user's to move.
     throw new Error(

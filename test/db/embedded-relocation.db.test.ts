@@ -1,13 +1,16 @@
-import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { chmod, cp, mkdir, mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LOCATION_FILE, RELOCATION_ROOT, relocatedClusterDir } from '../../src/db/cluster-location.js';
 import { isAlive, startEmbeddedPostgres } from '../../src/db/embedded.js';
+import { packagedBinaries, reachableBinaries } from '../../src/db/server-binaries.js';
+import { postgresUser } from '../../src/db/server-user.js';
 import { createLogger } from '../../src/logger.js';
 
 // As root the postmaster runs as the 'postgres' OS user. A data dir that user cannot reach (a checkout in
@@ -140,6 +143,51 @@ describe.skipIf(!isRoot)('embedded PostgreSQL in a directory the postgres user c
     expect((await stat(home)).mode & 0o777).toBe(0o700);
   });
 });
+
+describe.skipIf(!isRoot)(
+  'PostgreSQL binaries inside a checkout the postgres user cannot reach (root)',
+  () => {
+    /** `postgres --version` run as the postgres OS user: what initdb and the postmaster need to work. */
+    const versionAsPostgres = (postgres: string) => {
+      const user = postgresUser();
+      if (!user) throw new Error('no postgres OS user (global setup creates it)');
+      return spawnSync(postgres, ['--version'], { ...user, encoding: 'utf8' });
+    };
+
+    it('are copied once to <root>/bin/<version>-<digest> and run from there; a second start reuses the copy', async () => {
+      const packaged = await packagedBinaries();
+      const packageDir = path.dirname(path.dirname(path.dirname(packaged.postgres)));
+      const checkout = path.join(await privateDir(), 'node_modules', 'pkg');
+      await cp(packageDir, checkout, { recursive: true, verbatimSymlinks: true });
+      const inCheckout = {
+        initdb: path.join(checkout, path.relative(packageDir, packaged.initdb)),
+        postgres: path.join(checkout, path.relative(packageDir, packaged.postgres)),
+      };
+      // Without the copy, the postgres user cannot even start the program.
+      expect(versionAsPostgres(inCheckout.postgres).error).toMatchObject({ code: 'EACCES' });
+
+      const root = await mkdtemp(path.join(os.tmpdir(), 'kgdb-binroot-'));
+      cleanup.push(root);
+      await chmod(root, 0o755);
+      const lines: string[] = [];
+      const recording = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+      const relocated = await reachableBinaries(inCheckout, postgresUser(), recording, root);
+      expect(path.dirname(path.dirname(relocated.postgres))).toMatch(
+        new RegExp(`^${root}/bin/[^/]+-[0-9a-f]{16}$`),
+      );
+      expect(path.basename(relocated.initdb)).toBe('initdb');
+      const run = versionAsPostgres(relocated.postgres);
+      expect(run.error).toBeUndefined();
+      expect(run.stdout).toMatch(/^postgres \(PostgreSQL\) \d+/);
+      expect(lines.filter((l) => l.includes('running PostgreSQL from a copy'))).toHaveLength(1);
+
+      const again = await reachableBinaries(inCheckout, postgresUser(), recording, root);
+      expect(again).toEqual(relocated);
+      expect(lines.filter((l) => l.includes('running PostgreSQL from a copy'))).toHaveLength(1);
+      expect(readdirSync(path.join(root, 'bin'))).toHaveLength(1);
+    });
+  },
+);
 
 describe.skipIf(!isRoot)('a cluster already in an unreachable data dir (root)', () => {
   it('is named in an error rather than replaced by an empty relocated one', async () => {
