@@ -15,17 +15,17 @@ import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import type { FastifyInstance } from 'fastify';
-import { createGeneCaching, type GeneCaching } from '../src/cache-wiring/gene-caching.js';
+import { prepareBenchDatabase } from '../src/bench/bench-database.js';
 import { loadConfig } from '../src/config.js';
 import { DEFAULT_DEMO } from '../src/data/demo/seed-demo.js';
 import { openDatabase } from '../src/db/database.js';
 import { createPool, type Pool } from '../src/db/pool.js';
-import { createViewGeneRepository } from '../src/genes/view-gene-repository.js';
+import { createGeneCaching, type GeneCaching } from '../src/genes/cache/gene-caching.js';
+import { createViewGeneRepository } from '../src/genes/views/view-gene-repository.js';
 import { buildApp } from '../src/http/app.js';
 import { createLogger } from '../src/logger.js';
 import { silentProgress } from '../src/progress.js';
 import { createStatisticsRepository } from '../src/statistics/statistics-repository.js';
-import { prepareBenchDatabase } from './bench-database.js';
 
 interface Flags {
   duration: number;

@@ -12,15 +12,15 @@
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { startGeneCaching } from '../src/cache-wiring/gene-caching.js';
+import { prepareBenchDatabase } from '../src/bench/bench-database.js';
+import { armStats } from '../src/bench/genes-bench.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
+import { startGeneCaching } from '../src/genes/cache/gene-caching.js';
 import { createLogger } from '../src/logger.js';
 import { silentProgress } from '../src/progress.js';
-import { createFlagSnapshot } from '../src/rollout/flag-snapshot.js';
-import { createFlagStore } from '../src/rollout/flag-store.js';
-import { prepareBenchDatabase } from './bench-database.js';
-import { armStats } from './genes-bench.js';
+import { createFlagSnapshot } from '../src/rollout/flags/flag-snapshot.js';
+import { createFlagStore } from '../src/rollout/flags/flag-store.js';
 
 const { values } = parseArgs({ options: { changes: { type: 'string', default: '500' } } });
 const CHANGES = Number(values.changes);

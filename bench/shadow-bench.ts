@@ -16,22 +16,22 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { prepareBenchDatabase } from '../src/bench/bench-database.js';
 import { startEmbeddedPostgres } from '../src/db/embedded.js';
 import { createPool } from '../src/db/pool.js';
+import { geneListExperiment } from '../src/genes/gene-experiments.js';
 import type { GenePage } from '../src/genes/gene-repository.js';
-import { createLegacyGeneRepository } from '../src/genes/legacy-gene-repository.js';
-import { createViewGeneRepository } from '../src/genes/view-gene-repository.js';
+import { createLegacyGeneRepository } from '../src/genes/legacy/legacy-gene-repository.js';
+import { createViewGeneRepository } from '../src/genes/views/view-gene-repository.js';
 import { buildApp } from '../src/http/app.js';
 import { createLogger } from '../src/logger.js';
-import { createLegacyLogRepository } from '../src/logs/legacy-log-repository.js';
-import { createViewLogRepository } from '../src/logs/view-log-repository.js';
+import { createLegacyLogRepository } from '../src/logs/legacy/legacy-log-repository.js';
+import { createViewLogRepository } from '../src/logs/views/view-log-repository.js';
 import { silentProgress } from '../src/progress.js';
-import { specFields } from '../src/rollout/experiment-registry.js';
-import { createFlagStore } from '../src/rollout/flag-store.js';
-import { quantile } from '../src/rollout/rollout-window-histogram.js';
-import { readExperimentTotals } from '../src/rollout/rollout-window-store.js';
-import { geneListExperiment } from '../src/rollout-wiring/domain-experiments.js';
-import { prepareBenchDatabase } from './bench-database.js';
+import { specFields } from '../src/rollout/experiments/experiment-registry.js';
+import { createFlagStore } from '../src/rollout/flags/flag-store.js';
+import { quantile } from '../src/rollout/window/rollout-window-histogram.js';
+import { readExperimentTotals } from '../src/rollout/window/rollout-window-store.js';
 
 const { values } = parseArgs({
   options: {

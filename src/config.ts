@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { DEFAULT_GUARD_THRESHOLDS } from './rollout/guard.js';
-import { DEFAULT_GUARD_OPTIONS } from './rollout/guard-loop.js';
+import { DEFAULT_GUARD_THRESHOLDS } from './rollout/guard/guard.js';
+import { DEFAULT_GUARD_OPTIONS } from './rollout/guard/guard-loop.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

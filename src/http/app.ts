@@ -8,20 +8,20 @@ import { type CacheRoutesOptions, cacheRoutes } from '../cache/cache-routes.js';
 import type { Pool } from '../db/pool.js';
 import type { GeneRepository } from '../genes/gene-repository.js';
 import { geneRoutes } from '../genes/gene-routes.js';
-import { createViewGeneRepository } from '../genes/view-gene-repository.js';
+import { createViewGeneRepository } from '../genes/views/view-gene-repository.js';
 import type { Logger } from '../logger.js';
 import type { LogRepository } from '../logs/log-repository.js';
 import { logRoutes } from '../logs/log-routes.js';
-import { createRequestLogWriter, type RequestLogWriter } from '../logs/request-log.js';
-import { requestLogPlugin } from '../logs/request-log-plugin.js';
-import { createViewLogRepository } from '../logs/view-log-repository.js';
+import { createRequestLogWriter, type RequestLogWriter } from '../logs/request-log/request-log.js';
+import { requestLogPlugin } from '../logs/request-log/request-log-plugin.js';
+import { createViewLogRepository } from '../logs/views/view-log-repository.js';
 import { metricsPlugin } from '../metrics/metrics-plugin.js';
 import { metricsRoutes } from '../metrics/metrics-routes.js';
-import { type RolloutDeps, startRolloutDeps } from '../rollout/experiment-deps.js';
-import { flagRoutes } from '../rollout/flag-routes.js';
-import type { FlagSnapshot } from '../rollout/flag-snapshot.js';
-import { createFlagStore, type FlagStore } from '../rollout/flag-store.js';
-import { shadowRoutes } from '../rollout/shadow-routes.js';
+import { shadowRoutes } from '../rollout/experiments/shadow-routes.js';
+import { flagRoutes } from '../rollout/flags/flag-routes.js';
+import type { FlagSnapshot } from '../rollout/flags/flag-snapshot.js';
+import { createFlagStore, type FlagStore } from '../rollout/flags/flag-store.js';
+import { type RolloutDeps, startRolloutDeps } from '../rollout/rollout-deps.js';
 import {
   createStatisticsRepository,
   type StatisticsRepository,

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ErrorCode } from '../errors.js';
 import { errorCodeOf } from '../http/errors.js';
-import type { RequestOutcome } from '../rollout/rollout-window.js';
+import type { RequestOutcome } from '../rollout/window/rollout-window.js';
 import type { Metrics } from './metrics.js';
 
 declare module 'fastify' {

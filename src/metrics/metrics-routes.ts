@@ -4,8 +4,8 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Queryable } from '../db/pool.js';
 import { IntParam } from '../http/params.js';
-import type { Flag } from '../rollout/rollout-types.js';
-import { readArmTotals, readExperimentTotals } from '../rollout/rollout-window-store.js';
+import type { Flag } from '../rollout/flags/flag-types.js';
+import { readArmTotals, readExperimentTotals } from '../rollout/window/rollout-window-store.js';
 import type { Metrics } from './metrics.js';
 import { viewsSummary } from './views-summary.js';
 

@@ -1,8 +1,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry } from 'prom-client';
 import { type Pool, poolStats } from '../db/pool.js';
-import type { ExperimentResult } from '../rollout/experiment-types.js';
-import { EXPERIMENT_NAME_PATTERN } from '../rollout/experiment-types.js';
-import type { Evaluation, Flag } from '../rollout/rollout-types.js';
+import type { ExperimentResult } from '../rollout/experiments/experiment-types.js';
+import { EXPERIMENT_NAME_PATTERN } from '../rollout/experiments/experiment-types.js';
+import type { Evaluation, Flag } from '../rollout/flags/flag-types.js';
 
 /**
  * Prometheus metrics (issue 5 item 4, STYLE rule 21): registered on the registry the composition root owns,

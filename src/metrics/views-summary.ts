@@ -1,10 +1,10 @@
-import { effectivePercentage } from '../rollout/flag-evaluation.js';
-import { DEFAULT_GUARD_THRESHOLDS } from '../rollout/guard.js';
-import { type Measured, measure } from '../rollout/guard-measure.js';
-import { windowStatsOf } from '../rollout/guard-stats.js';
-import type { Flag } from '../rollout/rollout-types.js';
-import { quantile, totalCount } from '../rollout/rollout-window-histogram.js';
-import type { ArmTotals, ExperimentTotals } from '../rollout/rollout-window-store.js';
+import { effectivePercentage } from '../rollout/flags/flag-evaluation.js';
+import type { Flag } from '../rollout/flags/flag-types.js';
+import { DEFAULT_GUARD_THRESHOLDS } from '../rollout/guard/guard.js';
+import { type Measured, measure } from '../rollout/guard/guard-measure.js';
+import { windowStatsOf } from '../rollout/guard/guard-store.js';
+import { quantile, totalCount } from '../rollout/window/rollout-window-histogram.js';
+import type { ArmTotals, ExperimentTotals } from '../rollout/window/rollout-window-store.js';
 
 /** Arms always reported, with zeros when they served nothing in the window. */
 export const REPORTED_ARMS = ['views', 'legacy'] as const;

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Cache } from '../../src/cache/cache-types.js';
-import { createGeneCaching, type GeneCaching } from '../../src/cache-wiring/gene-caching.js';
 import type { Pool } from '../../src/db/pool.js';
+import { createGeneCaching, type GeneCaching } from '../../src/genes/cache/gene-caching.js';
 import type { GeneRepository } from '../../src/genes/gene-repository.js';
-import { createViewGeneRepository } from '../../src/genes/view-gene-repository.js';
+import { createViewGeneRepository } from '../../src/genes/views/view-gene-repository.js';
 import { buildApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import {

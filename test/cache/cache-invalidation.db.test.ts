@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GeneRepository } from '../../src/genes/gene-repository.js';
-import { createViewGeneRepository } from '../../src/genes/view-gene-repository.js';
+import { createViewGeneRepository } from '../../src/genes/views/view-gene-repository.js';
 import { buildApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import { applyViews } from '../../src/views/apply.js';

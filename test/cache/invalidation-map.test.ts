@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildInvalidationMap } from '../../src/cache/invalidation-map.js';
-import { geneListKey, overlapKey, symbolKey } from '../../src/cache-wiring/gene-cache-keys.js';
-import { GENE_CACHE_NAMESPACES } from '../../src/cache-wiring/gene-cache-namespaces.js';
+import { geneListKey, overlapKey, symbolKey } from '../../src/genes/cache/gene-cache-keys.js';
+import { GENE_CACHE_NAMESPACES } from '../../src/genes/cache/gene-cache-namespaces.js';
 import { toGeneListQuery } from '../../src/genes/gene-list-query.js';
 import type { GeneListQuerystring } from '../../src/genes/gene-schemas.js';
 import { VIEWS } from '../../src/views/defs/index.js';

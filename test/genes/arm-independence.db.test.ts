@@ -3,10 +3,10 @@ import { seedDemo } from '../../src/data/demo/seed-demo.js';
 import { toGeneListQuery } from '../../src/genes/gene-list-query.js';
 import type { GeneListQuery, GenePage, GeneRepository } from '../../src/genes/gene-repository.js';
 import type { GeneListQuerystring } from '../../src/genes/gene-schemas.js';
-import { createLegacyGeneRepository } from '../../src/genes/legacy-gene-repository.js';
-import { createViewGeneRepository } from '../../src/genes/view-gene-repository.js';
-import { compareResults } from '../../src/rollout/comparator.js';
-import { createExperimenter } from '../../src/rollout/experiment.js';
+import { createLegacyGeneRepository } from '../../src/genes/legacy/legacy-gene-repository.js';
+import { createViewGeneRepository } from '../../src/genes/views/view-gene-repository.js';
+import { compareResults } from '../../src/rollout/experiments/comparator.js';
+import { createExperimenter } from '../../src/rollout/experiments/experimenter.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { insertGenes, refreshMaterializedViews } from '../helpers/views.js';
 
@@ -20,8 +20,8 @@ import { insertGenes, refreshMaterializedViews } from '../helpers/views.js';
 
 const mutation = vi.hoisted(() => ({ apply: (sql: string) => sql }));
 
-vi.mock('../../src/genes/gene-list-sql.js', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../src/genes/gene-list-sql.js')>();
+vi.mock('../../src/genes/views/gene-list-sql.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/genes/views/gene-list-sql.js')>();
   // The views arm's list statement is assembled from these two (a search puts the WHERE outside the second).
   // Every mutant below is idempotent, so text passing through both is changed once.
   return {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { parseSort } from '../../src/genes/gene-sort.js';
 import {
   containsPattern,
   isUnfiltered,
   numberedPage,
   orderByClause,
   whereClause,
-} from '../../src/genes/gene-list-sql.js';
-import { parseSort } from '../../src/genes/gene-sort.js';
+} from '../../src/genes/views/gene-list-sql.js';
 
 describe('gene list SQL builder (STYLE rule 12: whitelisted identifiers, bound values)', () => {
   it('escapes LIKE metacharacters so %, _ and \\ match literally', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { GenePage } from '../../src/genes/gene-repository.js';
 import { pageLink, toListResponse } from '../../src/genes/gene-response.js';
-import { orderedTierCounts } from '../../src/genes/gene-rows.js';
 import { parseSort } from '../../src/genes/gene-sort.js';
+import { orderedTierCounts } from '../../src/genes/views/gene-rows.js';
 
 const page = (total: number): GenePage => ({
   rows: [],

@@ -5,7 +5,7 @@ import {
   formatBenchTable,
   geneBenchCases,
   percentile,
-} from '../../bench/genes-bench.js';
+} from '../../src/bench/genes-bench.js';
 
 describe('gene benchmark helpers', () => {
   it('percentile is nearest-rank; stats give median and p99', () => {

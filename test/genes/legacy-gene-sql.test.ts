@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { toGeneListQuery } from '../../src/genes/gene-list-query.js';
 import { parseSort } from '../../src/genes/gene-sort.js';
-import { tierCountsOf } from '../../src/genes/legacy-gene-repository.js';
+import { tierCountsOf } from '../../src/genes/legacy/legacy-gene-repository.js';
 import {
   LEGACY_FACTS_SQL,
   legacyCountSql,
   legacyOrderBy,
   legacyPageSql,
   likeContains,
-} from '../../src/genes/legacy-gene-sql.js';
+} from '../../src/genes/legacy/legacy-gene-sql.js';
 import { VIEWS } from '../../src/views/defs/index.js';
 
 /** docs/legacy-arm.md: the legacy gene list is upstream's two statements, on tables and gene_scores only. */

@@ -3,8 +3,8 @@ import type { Queryable } from '../../src/db/pool.js';
 import { toGeneListQuery } from '../../src/genes/gene-list-query.js';
 import type { GeneRepository } from '../../src/genes/gene-repository.js';
 import type { GeneRoutesOptions } from '../../src/genes/gene-routes.js';
-import { createLegacyGeneRepository } from '../../src/genes/legacy-gene-repository.js';
-import { createViewGeneRepository, viewListSql } from '../../src/genes/view-gene-repository.js';
+import { createLegacyGeneRepository } from '../../src/genes/legacy/legacy-gene-repository.js';
+import { createViewGeneRepository, viewListSql } from '../../src/genes/views/view-gene-repository.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { refreshMaterializedViews } from '../helpers/views.js';
 

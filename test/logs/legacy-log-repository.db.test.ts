@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminLogsExperiment } from '../../src/genes/gene-experiments.js';
 import type { GeneRepository } from '../../src/genes/gene-repository.js';
-import { createLegacyLogRepository } from '../../src/logs/legacy-log-repository.js';
+import { createLegacyLogRepository } from '../../src/logs/legacy/legacy-log-repository.js';
 import { parseLogQuery } from '../../src/logs/log-query.js';
 import type { LogQuery } from '../../src/logs/log-repository.js';
-import { createViewLogRepository } from '../../src/logs/view-log-repository.js';
-import { createExperimenter } from '../../src/rollout/experiment.js';
-import { specFields } from '../../src/rollout/experiment-registry.js';
-import { adminLogsExperiment } from '../../src/rollout-wiring/domain-experiments.js';
+import { createViewLogRepository } from '../../src/logs/views/view-log-repository.js';
+import { specFields } from '../../src/rollout/experiments/experiment-registry.js';
+import { createExperimenter } from '../../src/rollout/experiments/experimenter.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { ensureLogView, insertLogs } from './log-fixture.js';
 

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { legacyCountSql, legacyPageSql } from '../../src/logs/legacy-log-sql.js';
+import { legacyCountSql, legacyPageSql } from '../../src/logs/legacy/legacy-log-sql.js';
 import { encodeCursor } from '../../src/logs/log-cursor.js';
 import { parseLogQuery } from '../../src/logs/log-query.js';
 import { LOG_SORT_FIELDS } from '../../src/logs/log-sort.js';

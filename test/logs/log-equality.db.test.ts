@@ -1,11 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../src/data/demo/seed-demo.js';
-import { createLegacyLogRepository, type LegacyLogRepository } from '../../src/logs/legacy-log-repository.js';
+import {
+  createLegacyLogRepository,
+  type LegacyLogRepository,
+} from '../../src/logs/legacy/legacy-log-repository.js';
 import { type LogQueryParams, parseLogQuery } from '../../src/logs/log-query.js';
 import type { LogRepository } from '../../src/logs/log-repository.js';
 import { LOG_SORT_FIELDS, type LogSortField } from '../../src/logs/log-sort.js';
-import { createViewLogRepository } from '../../src/logs/view-log-repository.js';
+import { createViewLogRepository } from '../../src/logs/views/view-log-repository.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { buildLogApp, ensureLogView, insertLogs, tokenHeaders } from './log-fixture.js';
 

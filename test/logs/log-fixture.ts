@@ -4,7 +4,7 @@ import type { Pool, Queryable } from '../../src/db/pool.js';
 import { buildApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import type { LogRepository } from '../../src/logs/log-repository.js';
-import { createRequestLogWriter } from '../../src/logs/request-log.js';
+import { createRequestLogWriter } from '../../src/logs/request-log/request-log.js';
 import { adminLogsFiltered } from '../../src/views/defs/admin-logs-filtered.js';
 import { createViews } from '../helpers/views.js';
 

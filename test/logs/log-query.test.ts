@@ -3,10 +3,10 @@ import { KgdbError } from '../../src/errors.js';
 import { parseIsoInstant } from '../../src/logs/iso-instant.js';
 import { escapeLike } from '../../src/logs/like-pattern.js';
 import { decodeCursor, encodeCursor } from '../../src/logs/log-cursor.js';
-import { buildLogCountSql, buildLogPageSql, COUNT_CAP, capTotal } from '../../src/logs/log-list-sql.js';
 import { type LogQueryParams, parseLogQuery } from '../../src/logs/log-query.js';
-import { buildSkipListsSql, needsSkipLists } from '../../src/logs/log-skip-sql.js';
-import { VIEW_LOG_RELATION } from '../../src/logs/view-log-repository.js';
+import { buildLogCountSql, buildLogPageSql, COUNT_CAP, capTotal } from '../../src/logs/views/log-list-sql.js';
+import { buildSkipListsSql, needsSkipLists } from '../../src/logs/views/log-skip-sql.js';
+import { VIEW_LOG_RELATION } from '../../src/logs/views/view-log-repository.js';
 
 function errorOf(params: LogQueryParams): { parameter: string | undefined; detail: string } {
   try {

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCursor } from '../../src/logs/log-cursor.js';
-import { createLogReader } from '../../src/logs/log-reader.js';
-import { createViewLogRepository, VIEW_LOG_RELATION } from '../../src/logs/view-log-repository.js';
+import { createLogReader } from '../../src/logs/views/log-reader.js';
+import { createViewLogRepository, VIEW_LOG_RELATION } from '../../src/logs/views/view-log-repository.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { buildLogApp, ensureLogView, insertLogs, tokenHeaders } from './log-fixture.js';
 

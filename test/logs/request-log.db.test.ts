@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Queryable } from '../../src/db/pool.js';
 import { buildApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
-import { createRequestLogWriter, type RequestLogRow } from '../../src/logs/request-log.js';
+import { createRequestLogWriter, type RequestLogRow } from '../../src/logs/request-log/request-log.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { addUser, loginAs } from '../auth/auth-test-kit.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';

@@ -5,7 +5,7 @@ import { KgdbError } from '../../src/errors.js';
 import { renderError } from '../../src/http/errors.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { metricsPlugin, requestOutcome } from '../../src/metrics/metrics-plugin.js';
-import type { RequestOutcome } from '../../src/rollout/rollout-window.js';
+import type { RequestOutcome } from '../../src/rollout/window/rollout-window.js';
 
 /**
  * rollout Guard: what the rollout window counts per arm. 4xx (a rejected input, a missing gene, a rate limit)

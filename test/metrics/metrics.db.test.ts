@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueApiToken } from '../../src/auth/issue-api-token.js';
 import { buildApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
-import type { ExperimentDefinition } from '../../src/rollout/experiment-registry.js';
-import { createFlagStore, type FlagStore } from '../../src/rollout/flag-store.js';
+import type { ExperimentDefinition } from '../../src/rollout/experiments/experiment-registry.js';
+import { createFlagStore, type FlagStore } from '../../src/rollout/flags/flag-store.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 let db: TestDatabase;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { viewsSummary } from '../../src/metrics/views-summary.js';
-import { noOutcomes } from '../../src/rollout/guard.js';
-import { emptyHistogram, observe } from '../../src/rollout/rollout-window-histogram.js';
-import type { ArmTotals, ExperimentTotals } from '../../src/rollout/rollout-window-store.js';
+import { noOutcomes } from '../../src/rollout/guard/guard.js';
+import { emptyHistogram, observe } from '../../src/rollout/window/rollout-window-histogram.js';
+import type { ArmTotals, ExperimentTotals } from '../../src/rollout/window/rollout-window-store.js';
 
 const TO = new Date('2025-06-01T12:00:00Z');
 const FROM = new Date(TO.getTime() - 60_000);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stickinessKeyOf } from '../../src/rollout/stickiness.js';
+import { stickinessKeyOf } from '../../src/rollout/flags/stickiness.js';
 
 describe('DESIGN §6: stickiness key = user id, else a client id header, else the client address', () => {
   it('prefers the user id', () => {

@@ -1,7 +1,7 @@
 import murmurhash from 'murmurhash';
 import { describe, expect, it } from 'vitest';
-import { bucketFor, bucketThreshold, inRollout } from '../../src/rollout/bucketing.js';
-import { BUCKETS } from '../../src/rollout/rollout-types.js';
+import { bucketFor, bucketThreshold, inRollout } from '../../src/rollout/flags/bucketing.js';
+import { BUCKETS } from '../../src/rollout/flags/flag-types.js';
 
 const N = 1_000_000;
 const ids = Array.from({ length: N }, (_, i) => `user:${i}`);

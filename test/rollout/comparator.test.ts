@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareResults, numbersEqual } from '../../src/rollout/comparator.js';
+import { compareResults, numbersEqual } from '../../src/rollout/experiments/comparator.js';
 
 const gene = (id: string, score: number | null, extra: Record<string, unknown> = {}) => ({
   id,

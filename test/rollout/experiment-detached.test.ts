@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { currentTiming, newRequestTiming, recordQuery, runTimed } from '../../src/request-timing.js';
-import { createExperimenter } from '../../src/rollout/experiment.js';
+import { createExperimenter } from '../../src/rollout/experiments/experimenter.js';
 
 /** docs/rollout.md, "Which arm served": detached comparisons are not the cost of the request they sampled. */
 describe('detached comparison work runs outside the caller’s request context', () => {

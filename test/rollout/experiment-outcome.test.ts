@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { compareResults } from '../../src/rollout/comparator.js';
-import type { DifferenceRule } from '../../src/rollout/difference-rules.js';
-import { classify } from '../../src/rollout/experiment-outcome.js';
-import type { Observation } from '../../src/rollout/experiment-types.js';
+import { compareResults } from '../../src/rollout/experiments/comparator.js';
+import type { DifferenceRule } from '../../src/rollout/experiments/difference-rules.js';
+import { classify } from '../../src/rollout/experiments/experiment-outcome.js';
+import type { Observation } from '../../src/rollout/experiments/experiment-types.js';
 
 type Row = { id: number; source_name: string; score: number; label?: string };
 type Page = { rows: Row[] };

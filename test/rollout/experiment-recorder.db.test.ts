@@ -1,13 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, type Pool } from '../../src/db/pool.js';
-import { createExperimentRecorder } from '../../src/rollout/experiment-recorder.js';
-import type { ExperimentResult, ExperimentSource, Outcome } from '../../src/rollout/experiment-types.js';
-import { DEFAULT_GUARD_THRESHOLDS, guardVerdict } from '../../src/rollout/guard.js';
-import { readWindowStats } from '../../src/rollout/guard-stats.js';
-import { createRolloutWindow } from '../../src/rollout/rollout-window.js';
-import { quantile, totalCount } from '../../src/rollout/rollout-window-histogram.js';
-import { readArmTotals, readExperimentTotals, readSamples } from '../../src/rollout/rollout-window-store.js';
-import { createWindowWriter } from '../../src/rollout/rollout-window-writer.js';
+import { createExperimentRecorder } from '../../src/rollout/experiments/experiment-recorder.js';
+import type {
+  ExperimentResult,
+  ExperimentSource,
+  Outcome,
+} from '../../src/rollout/experiments/experiment-types.js';
+import { DEFAULT_GUARD_THRESHOLDS, guardVerdict } from '../../src/rollout/guard/guard.js';
+import { readWindowStats } from '../../src/rollout/guard/guard-store.js';
+import { createRolloutWindow } from '../../src/rollout/window/rollout-window.js';
+import { quantile, totalCount } from '../../src/rollout/window/rollout-window-histogram.js';
+import {
+  readArmTotals,
+  readExperimentTotals,
+  readSamples,
+} from '../../src/rollout/window/rollout-window-store.js';
+import { createWindowWriter } from '../../src/rollout/window/rollout-window-writer.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 let db: TestDatabase;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createExperimentRegistry, specFields } from '../../src/rollout/experiment-registry.js';
+import { createExperimentRegistry, specFields } from '../../src/rollout/experiments/experiment-registry.js';
 
 const base = {
   sampleRequests: () => [1],

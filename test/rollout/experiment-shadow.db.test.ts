@@ -2,10 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
-import { type RolloutDeps, startRolloutDeps } from '../../src/rollout/experiment-deps.js';
-import type { ExperimentDefinition } from '../../src/rollout/experiment-registry.js';
-import { createFlagStore, type FlagStore } from '../../src/rollout/flag-store.js';
-import { readExperimentTotals, readSamples } from '../../src/rollout/rollout-window-store.js';
+import type { ExperimentDefinition } from '../../src/rollout/experiments/experiment-registry.js';
+import { createFlagStore, type FlagStore } from '../../src/rollout/flags/flag-store.js';
+import { type RolloutDeps, startRolloutDeps } from '../../src/rollout/rollout-deps.js';
+import { readExperimentTotals, readSamples } from '../../src/rollout/window/rollout-window-store.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 /**

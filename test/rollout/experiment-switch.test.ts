@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createExperimenter } from '../../src/rollout/experiment.js';
-import type { ExperimentDefinition } from '../../src/rollout/experiment-registry.js';
-import { type ArmRequest, createArmSwitch } from '../../src/rollout/experiment-switch.js';
-import type { ExperimentResult } from '../../src/rollout/experiment-types.js';
-import type { Evaluation } from '../../src/rollout/rollout-types.js';
+import { type ArmRequest, createArmSwitch } from '../../src/rollout/experiments/arm-switch.js';
+import type { ExperimentDefinition } from '../../src/rollout/experiments/experiment-registry.js';
+import type { ExperimentResult } from '../../src/rollout/experiments/experiment-types.js';
+import { createExperimenter } from '../../src/rollout/experiments/experimenter.js';
+import type { Evaluation } from '../../src/rollout/flags/flag-types.js';
 
 /** Flags fixed per key: the rollout flag on or off for everyone, the shadow flag sampling every call or none. */
 function fixedFlags(values: Record<string, boolean>) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createExperimenter } from '../../src/rollout/experiment.js';
-import type { ExperimentResult } from '../../src/rollout/experiment-types.js';
+import type { ExperimentResult } from '../../src/rollout/experiments/experiment-types.js';
+import { createExperimenter } from '../../src/rollout/experiments/experimenter.js';
 
 function setup(options: Partial<Parameters<typeof createExperimenter>[0]> = {}) {
   const results: ExperimentResult[] = [];

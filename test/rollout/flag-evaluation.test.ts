@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bucketFor } from '../../src/rollout/bucketing.js';
-import { evaluateFlag, type FlagRules } from '../../src/rollout/flag-evaluation.js';
+import { bucketFor } from '../../src/rollout/flags/bucketing.js';
+import { evaluateFlag, type FlagRules } from '../../src/rollout/flags/flag-evaluation.js';
 
 const flag = (over: Partial<FlagRules> = {}): FlagRules => ({
   key: 'f',

@@ -1,8 +1,8 @@
 import { OpenFeature } from '@openfeature/server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFlagSnapshot, type FlagSnapshot } from '../../src/rollout/flag-snapshot.js';
-import { createFlagStore } from '../../src/rollout/flag-store.js';
-import { KgdbFlagProvider } from '../../src/rollout/openfeature-provider.js';
+import { createFlagSnapshot, type FlagSnapshot } from '../../src/rollout/flags/flag-snapshot.js';
+import { createFlagStore } from '../../src/rollout/flags/flag-store.js';
+import { KgdbFlagProvider } from '../../src/rollout/flags/openfeature-provider.js';
 import { createTestDatabase, startFlagsAtZero, type TestDatabase } from '../helpers/db.js';
 
 let db: TestDatabase;

@@ -4,8 +4,8 @@ import { issueApiToken } from '../../src/auth/issue-api-token.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { buildApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
-import { createFlagSnapshot, type FlagSnapshot } from '../../src/rollout/flag-snapshot.js';
-import { createFlagStore } from '../../src/rollout/flag-store.js';
+import { createFlagSnapshot, type FlagSnapshot } from '../../src/rollout/flags/flag-snapshot.js';
+import { createFlagStore } from '../../src/rollout/flags/flag-store.js';
 import { createTestDatabase, startFlagsAtZero, type TestDatabase } from '../helpers/db.js';
 
 let db: TestDatabase;

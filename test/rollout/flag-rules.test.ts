@@ -7,8 +7,8 @@ import {
   type FlagState,
   nextFlagState,
   unknownFields,
-} from '../../src/rollout/flag-rules.js';
-import type { FlagPatch } from '../../src/rollout/rollout-types.js';
+} from '../../src/rollout/flags/flag-rules.js';
+import type { FlagPatch } from '../../src/rollout/flags/flag-types.js';
 
 const gradual: FlagState & { key: string } = {
   key: 'use_database_views',

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, type Pool } from '../../src/db/pool.js';
-import { createFlagSnapshot, type FlagSnapshot } from '../../src/rollout/flag-snapshot.js';
-import { createFlagStore, type FlagStore } from '../../src/rollout/flag-store.js';
-import type { Flag } from '../../src/rollout/rollout-types.js';
+import { createFlagSnapshot, type FlagSnapshot } from '../../src/rollout/flags/flag-snapshot.js';
+import { createFlagStore, type FlagStore } from '../../src/rollout/flags/flag-store.js';
+import type { Flag } from '../../src/rollout/flags/flag-types.js';
 import { createTestDatabase, startFlagsAtZero, type TestDatabase } from '../helpers/db.js';
 
 /** One "server instance": its own pool, store, snapshot and LISTEN client. */

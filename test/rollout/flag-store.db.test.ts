@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerFlags } from '../../src/cli/commands/flags.js';
-import { createFlagSnapshot } from '../../src/rollout/flag-snapshot.js';
-import { createFlagStore, type FlagStore } from '../../src/rollout/flag-store.js';
+import { createFlagSnapshot } from '../../src/rollout/flags/flag-snapshot.js';
+import { createFlagStore, type FlagStore } from '../../src/rollout/flags/flag-store.js';
 import { createTestDatabase, startFlagsAtZero, type TestDatabase } from '../helpers/db.js';
 
 let db: TestDatabase;

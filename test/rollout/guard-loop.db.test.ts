@@ -4,11 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics, type Metrics } from '../../src/metrics/metrics.js';
-import { createRolloutDeps, type RolloutDeps } from '../../src/rollout/experiment-deps.js';
-import type { ExperimentDefinition } from '../../src/rollout/experiment-registry.js';
-import { createFlagSnapshot, type FlagSnapshot } from '../../src/rollout/flag-snapshot.js';
-import { createFlagStore, type FlagStore } from '../../src/rollout/flag-store.js';
-import { createGuardLoop, type GuardLoop } from '../../src/rollout/guard-loop.js';
+import type { ExperimentDefinition } from '../../src/rollout/experiments/experiment-registry.js';
+import { createFlagSnapshot, type FlagSnapshot } from '../../src/rollout/flags/flag-snapshot.js';
+import { createFlagStore, type FlagStore } from '../../src/rollout/flags/flag-store.js';
+import { createGuardLoop, type GuardLoop } from '../../src/rollout/guard/guard-loop.js';
+import { createRolloutDeps, type RolloutDeps } from '../../src/rollout/rollout-deps.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 /**

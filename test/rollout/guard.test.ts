@@ -7,16 +7,16 @@ import {
   nextHealthySince,
   noOutcomes,
   type RolloutState,
-} from '../../src/rollout/guard.js';
-import { rollbackPatch } from '../../src/rollout/guard-loop.js';
-import type { WindowStats } from '../../src/rollout/guard-measure.js';
+} from '../../src/rollout/guard/guard.js';
+import { rollbackPatch } from '../../src/rollout/guard/guard-loop.js';
+import type { WindowStats } from '../../src/rollout/guard/guard-measure.js';
 import {
   countAbove,
   emptyHistogram,
   LATENCY_BOUNDS_MS,
   observe,
   quantile,
-} from '../../src/rollout/rollout-window-histogram.js';
+} from '../../src/rollout/window/rollout-window-histogram.js';
 
 const NOW = new Date('2025-06-01T12:00:00Z');
 const T: GuardThresholds = { ...DEFAULT_GUARD_THRESHOLDS };

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Outcome } from '../../src/rollout/experiment-types.js';
-import { noOutcomes } from '../../src/rollout/guard.js';
-import { emptyHistogram, observe } from '../../src/rollout/rollout-window-histogram.js';
-import type { ExperimentTotals } from '../../src/rollout/rollout-window-store.js';
-import { evidenceOf, migrationVerdict } from '../../src/rollout/shadow-validation.js';
+import type { Outcome } from '../../src/rollout/experiments/experiment-types.js';
+import { evidenceOf, migrationVerdict } from '../../src/rollout/experiments/shadow-validation.js';
+import { noOutcomes } from '../../src/rollout/guard/guard.js';
+import { emptyHistogram, observe } from '../../src/rollout/window/rollout-window-histogram.js';
+import type { ExperimentTotals } from '../../src/rollout/window/rollout-window-store.js';
 
 function totals(
   counts: Partial<Record<Outcome, number>>,

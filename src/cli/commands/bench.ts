@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import type { Command } from 'commander';
-import { prepareBenchDatabase } from '../../../bench/bench-database.js';
-import { recordStatements } from '../../../bench/direct-sql.js';
+import { prepareBenchDatabase } from '../../bench/bench-database.js';
+import { recordStatements } from '../../bench/direct-sql.js';
 import {
   type BenchArm,
   type BenchReport,
@@ -10,14 +10,14 @@ import {
   geneBenchCases,
   type LegacyBenchArm,
   runGeneBench,
-} from '../../../bench/genes-bench.js';
-import { type GeneCaching, startGeneCaching } from '../../cache-wiring/gene-caching.js';
+} from '../../bench/genes-bench.js';
 import { openDatabase } from '../../db/database.js';
 import type { Pool } from '../../db/pool.js';
 import { KgdbError } from '../../errors.js';
+import { type GeneCaching, startGeneCaching } from '../../genes/cache/gene-caching.js';
 import type { GeneRepository } from '../../genes/gene-repository.js';
-import { createLegacyGeneRepository } from '../../genes/legacy-gene-repository.js';
-import { createViewGeneRepository } from '../../genes/view-gene-repository.js';
+import { createLegacyGeneRepository } from '../../genes/legacy/legacy-gene-repository.js';
+import { createViewGeneRepository } from '../../genes/views/view-gene-repository.js';
 import { buildApp } from '../../http/app.js';
 import { createLogger } from '../../logger.js';
 import { progressBar } from '../progress-bar.js';

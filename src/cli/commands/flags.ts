@@ -1,8 +1,8 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import { KgdbError } from '../../errors.js';
-import { createFlagStore, type FlagStore } from '../../rollout/flag-store.js';
-import type { Flag, FlagAudit, FlagChange, FlagPatch } from '../../rollout/rollout-types.js';
+import { createFlagStore, type FlagStore } from '../../rollout/flags/flag-store.js';
+import type { Flag, FlagAudit, FlagChange, FlagPatch } from '../../rollout/flags/flag-types.js';
 import { runWithDatabase } from '../run.js';
 
 const EXIT_CODES = '\nExit codes: 0 done (also when nothing changed), 1 failure (CODE: message on stderr).';

@@ -1,0 +1,41 @@
+import { cacheKey } from '../../cache/cache-key.js';
+import type { OverlapQuery } from '../../statistics/statistics-repository.js';
+import type { GeneListQuery } from '../gene-repository.js';
+
+/** Set-valued filters (OR of tiers, a list of ids or sources) mean the same in any order: sort and dedupe. */
+const asSet = <T extends string | number>(values: readonly T[] | undefined): T[] | undefined =>
+  values === undefined ? undefined : [...new Set(values)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+
+/**
+ * The key of a validated gene list request. toGeneListQuery() has already filled the defaults (page 1, size
+ * 20, hide_zero_scores true, the default sort) and mapped sort aliases (`symbol` → approved_symbol), so two
+ * URLs that mean the same request — parameters in another order, defaults spelled out or not — give one key.
+ * Sort terms keep their order: it is part of the answer. Pure.
+ */
+export function geneListKey(query: GeneListQuery): string {
+  const { tiers, ids, ...rest } = query.filters;
+  return cacheKey({
+    page: query.page,
+    size: query.size,
+    filters: { ...rest, tiers: asSet(tiers), ids: asSet(ids) },
+    sort: query.sort.map((t) => `${t.descending ? '-' : ''}${t.field}`),
+  });
+}
+
+/**
+ * Symbols are matched with upper() on both sides; only ASCII letters are folded here, so the key never merges
+ * two symbols PostgreSQL would tell apart (JavaScript upper-cases 'ß' to 'SS', PostgreSQL does not). Pure.
+ */
+export function symbolKey(symbol: string): string {
+  return cacheKey(symbol.replace(/[a-z]/g, (c) => c.toUpperCase()));
+}
+
+export function overlapKey(query: OverlapQuery): string {
+  return cacheKey({
+    kind: 'combinations',
+    detail: query.detail,
+    hideZeroScores: query.hideZeroScores,
+    sources: asSet(query.sources),
+    tiers: asSet(query.tiers),
+  });
+}

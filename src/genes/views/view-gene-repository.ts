@@ -1,0 +1,68 @@
+import type { Queryable } from '../../db/pool.js';
+import type { GeneListQuery, GeneRepository } from '../gene-repository.js';
+import {
+  factsWithPage,
+  GENE_LIST_COLUMNS,
+  isUnfiltered,
+  LIST_SOURCE_COLUMNS,
+  numberedPage,
+  whereClause,
+} from './gene-list-sql.js';
+import { evidenceColumns } from './gene-rows.js';
+import { createSqlGeneRepository } from './sql-gene-repository.js';
+
+/**
+ * Reads the declared views: the page from gene_list_detailed (for `evidence_score > 0` the planner drops its
+ * no-score branch, and the default sort then walks gene_scores_score_order_idx: ~20 index entries for the
+ * first page), the facts from the one-row matview gene_list_stats, and per-gene scores from gene_scores.
+ * Everything a matview holds is as of its last refresh.
+ */
+
+const FACT_COLUMNS = `st.total_genes, st.nonzero_score_genes, st.max_evidence_count, st.available_sources,
+       st.evidence_tiers`;
+
+/**
+ * One statement, one round trip to one backend (under CPU contention every extra process wakeup is a
+ * scheduling wait): the facts row of gene_list_stats with the filtered total, and the page.
+ * - The default request's total (every gene with a score > 0) is a column of gene_list_stats.
+ * - A search scans gene_scores whatever else is asked (no index serves a substring), so its matches are
+ *   collected once and both counted and paged from there, instead of scanning twice.
+ * - Any other request counts its rows and pages through gene_list_detailed, where the sort indexes apply.
+ */
+export function viewListSql(query: GeneListQuery): { text: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const where = whereClause(query.filters, values);
+  const facts = (total: string) =>
+    `select ${FACT_COLUMNS}, ${total}::int as total, 1::bigint as first_ord from gene_list_stats st`;
+  if (query.filters.search !== undefined) {
+    const page = numberedPage('matched', 'true', query, values);
+    const text = `with matched as materialized (select ${LIST_SOURCE_COLUMNS} from gene_list_detailed where ${where})
+${factsWithPage(facts('(select count(*) from matched)'), page)}`;
+    return { text, values };
+  }
+  const total =
+    query.filters.hideZeroScores && isUnfiltered(query.filters)
+      ? 'st.nonzero_score_genes'
+      : `(select count(*) from gene_list_detailed where ${where})`;
+  return {
+    text: factsWithPage(facts(total), numberedPage('gene_list_detailed', where, query, values)),
+    values,
+  };
+}
+
+export function createViewGeneRepository(db: Queryable): GeneRepository {
+  return createSqlGeneRepository(db, {
+    list: viewListSql,
+    detail: `select ${GENE_LIST_COLUMNS},
+       (select gs.source_scores from gene_scores gs where gs.gene_id = d.gene_id) as source_scores
+  from gene_list_detailed d
+ where d.gene_id = $1::bigint`,
+    // source_scores holds each scored row's normalized score rounded to 4, so no window over the whole chain
+    // runs here (evidence_summary_view would compute percent_rank over every row of the source).
+    evidence: `select ${evidenceColumns('coalesce((gs.source_scores ->> ge.source_name)::float8, 0)')}
+  from gene_evidence ge
+  left join gene_scores gs on gs.gene_id = ge.gene_id
+ where ge.gene_id = $1::bigint
+ order by ge.source_name collate "C", ge.id`,
+  });
+}

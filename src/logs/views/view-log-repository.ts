@@ -1,0 +1,18 @@
+import type { Queryable } from '../../db/pool.js';
+import type { LogRepository } from '../log-repository.js';
+import { createLogReader } from './log-reader.js';
+import type { LogRelation } from './log-sql-base.js';
+
+/**
+ * Reads DESIGN §4.9's admin_logs_filtered, which already keeps only rows with a path and derives
+ * status_category. The view passes system_logs' columns through under their own names, and the page never
+ * selects user_email, so PostgreSQL removes the view's LEFT JOIN to users (a unique key, no column used) and
+ * plans the same index scans as the legacy SQL.
+ */
+export const VIEW_LOG_RELATION: LogRelation = {
+  from: 'admin_logs_filtered l',
+  statusCategory: 'l.status_category',
+};
+
+export const createViewLogRepository = (db: Queryable): LogRepository =>
+  createLogReader(db, VIEW_LOG_RELATION);
