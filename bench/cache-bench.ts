@@ -5,25 +5,29 @@
  *
  * Uses the configured server (DATABASE_URL, else the embedded one in KGDB_DATA_DIR) and the scratch database
  * the `kgdb bench` command keeps: the default demo dataset (5,000 genes, 25,000 evidence rows, seed 42) with
- * the views applied. Two real servers listen on 127.0.0.1 (ephemeral ports), both the views path on their own
- * pool of the same size: "uncached" as `kgdb serve` was before the cache, "cached" with the cache live (its
- * invalidation listener connected). autocannon runs as a separate process, one arm after the other, each
- * after a short warm-up. Results go to stdout (and --json); progress to stderr.
+ * the views applied. Two real servers listen on 127.0.0.1 (ephemeral ports), each the production graph
+ * (`compose`) on its own pool of the same size with /api/genes pinned to the views path (no flag, no shadow):
+ * "uncached" as `kgdb serve` was before the cache (views and statistics straight from PostgreSQL), "cached"
+ * with the cache live (its invalidation listener connected). autocannon runs as a separate process, one arm
+ * after the other, each after a short warm-up. Results go to stdout (and --json); progress to stderr.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../src/app/build-app.js';
+import { type Composition, compose } from '../src/app/compose.js';
 import { prepareBenchDatabase } from '../src/bench/bench-database.js';
+import { fixedArmService } from '../src/bench/fixed-arm.js';
 import { loadConfig } from '../src/config.js';
 import { DEFAULT_DEMO } from '../src/data/demo/seed-demo.js';
 import { openDatabase } from '../src/db/database.js';
 import { createPool, type Pool } from '../src/db/pool.js';
-import { createGeneCaching, type GeneCaching } from '../src/genes/cache/gene-caching.js';
+import { createCachedGeneRepository } from '../src/genes/cached-gene-repository.js';
 import { createViewGeneRepository } from '../src/genes/views/view-gene-repository.js';
-import { buildApp } from '../src/http/app.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger, type Logger } from '../src/logger.js';
 import { silentProgress } from '../src/progress.js';
 import { createStatisticsRepository } from '../src/statistics/statistics-repository.js';
 
@@ -124,6 +128,46 @@ async function runArm(name: string, app: FastifyInstance, flags: Flags): Promise
   return result;
 }
 
+interface Arm {
+  composed: Composition;
+  app: FastifyInstance;
+}
+
+/**
+ * The production graph on `pool` and an app from its parts whose /api/genes the views path answers, through
+ * the composition's cache or not; uncached, /api/statistics reads PostgreSQL directly too.
+ */
+async function armApp(
+  pool: Pool,
+  cached: boolean,
+  logger: Logger,
+  redisUrl: string | undefined,
+): Promise<Arm> {
+  const composed = await compose({
+    pool,
+    logger,
+    jwtSecret: randomBytes(32).toString('base64url'),
+    redisUrl: cached ? redisUrl : undefined,
+    guard: false,
+  });
+  composed.startBackground();
+  const views = createViewGeneRepository(pool);
+  const app = await buildApp({
+    ...composed.parts,
+    genes: fixedArmService(
+      'views',
+      cached ? createCachedGeneRepository(views, composed.caching.cache) : views,
+    ),
+    statistics: cached ? composed.parts.statistics : createStatisticsRepository(pool),
+  });
+  return { composed, app };
+}
+
+async function closeArm(arm: Arm | undefined): Promise<void> {
+  await arm?.app.close();
+  await arm?.composed.app.close();
+}
+
 async function main() {
   const flags = parseFlags(process.argv.slice(2));
   const config = loadConfig(process.env);
@@ -131,7 +175,7 @@ async function main() {
   const server = await openDatabase(config, logger);
   const dataset = { genes: DEFAULT_DEMO.genes, evidence: DEFAULT_DEMO.evidence, seed: DEFAULT_DEMO.seed };
   let scratch: { name: string; url: string; pool: Pool } | undefined;
-  let caching: GeneCaching | undefined;
+  const arms: { uncached?: Arm; cached?: Arm } = {};
   const pools: Pool[] = [];
   try {
     scratch = await prepareBenchDatabase(server.url, dataset, {
@@ -144,37 +188,17 @@ async function main() {
       pools.push(p);
       return p;
     };
-    const quiet = createLogger('silent');
 
-    const plainPool = pool();
-    const uncached = await buildApp({
-      logger: quiet,
-      pool: plainPool,
-      genes: createViewGeneRepository(plainPool),
-    });
-    const uncachedResult = await runArm('uncached', uncached, flags);
-    await uncached.close();
+    arms.uncached = await armApp(pool(), false, logger, config.redisUrl);
+    const uncachedResult = await runArm('uncached', arms.uncached.app, flags);
+    await closeArm(arms.uncached);
+    arms.uncached = undefined;
 
-    const cachedPool = pool();
-    caching = createGeneCaching({
-      db: cachedPool,
-      connection: cachedPool.options,
-      genes: createViewGeneRepository(cachedPool),
-      statistics: createStatisticsRepository(cachedPool),
-      redisUrl: config.redisUrl,
-      logger,
-    });
-    await caching.start();
-    const cached = await buildApp({
-      logger: quiet,
-      pool: cachedPool,
-      genes: caching.genes,
-      statistics: caching.statistics,
-      cache: caching.routes,
-    });
-    const cachedResult = await runArm('cached', cached, flags);
-    const hitRate = caching.cache.hitRate();
-    await cached.close();
+    arms.cached = await armApp(pool(), true, logger, config.redisUrl);
+    const cachedResult = await runArm('cached', arms.cached.app, flags);
+    const hitRate = arms.cached.composed.caching.cache.hitRate();
+    await closeArm(arms.cached);
+    arms.cached = undefined;
 
     const report = {
       started_at: new Date().toISOString(),
@@ -208,7 +232,8 @@ async function main() {
     if (uncachedResult.non_2xx + cachedResult.non_2xx + uncachedResult.errors + cachedResult.errors > 0)
       process.exitCode = 1;
   } finally {
-    await caching?.close();
+    await closeArm(arms.uncached);
+    await closeArm(arms.cached);
     for (const p of pools) await p.end();
     await scratch?.pool.end();
     await server.close();

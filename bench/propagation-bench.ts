@@ -12,11 +12,11 @@
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { createCaching } from '../src/app/caching.js';
 import { prepareBenchDatabase } from '../src/bench/bench-database.js';
 import { armStats } from '../src/bench/genes-bench.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
-import { startGeneCaching } from '../src/genes/cache/gene-caching.js';
 import { createLogger } from '../src/logger.js';
 import { silentProgress } from '../src/progress.js';
 import { createFlagSnapshot } from '../src/rollout/flags/flag-snapshot.js';
@@ -40,7 +40,9 @@ async function main() {
     pollMs: 60_000,
   });
   await other.start();
-  const caching = await startGeneCaching(pool);
+  // The process's one cache as the composition builds it, its invalidation listener connected.
+  const caching = createCaching({ db: pool, connection: pool.options, logger });
+  await caching.start();
   try {
     const flag: number[] = [];
     for (let i = 0; i < CHANGES; i++) {

@@ -1,8 +1,6 @@
 import path from 'node:path';
-import { DEFAULT_GUARD_THRESHOLDS } from './rollout/guard/guard.js';
-import { DEFAULT_GUARD_OPTIONS } from './rollout/guard/guard-loop.js';
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Everything kgdb reads from the environment, parsed once at start. */
@@ -21,17 +19,65 @@ export interface Config {
   poolSize: number;
   /** Load the default demo dataset when the database has no genes at start. */
   seedDemoOnEmpty: boolean;
-  /** When the rollout guard rolls use_database_views back (DESIGN §6); defaults are the numbers. */
-  guard: {
-    maxErrorRate: number;
-    maxP99Ms: number;
-    maxP99Ratio: number;
-    maxMismatchRate: number;
-    minSamples: number;
-    intervalMs: number;
-    lookbackMs: number;
-  };
+  /** When and how the rollout guard acts (docs/rollout.md, "Guard"); the composition root hands it over. */
+  guard: GuardSettings;
 }
+
+/** The rollout guard's thresholds, owned here with their defaults (the guard itself has none). */
+export interface GuardThresholdSettings {
+  /**
+   * Roll back when the candidate's error rate exceeds the control's by more than this (a fraction: 0.01 = 1
+   * percentage point). With no control observation at all in the window, the candidate's own rate above this
+   * rolls back (the absolute rule).
+   */
+  maxErrorRate: number;
+  /** The p99 rule needs the candidate's p99 above this (ms) … */
+  maxP99Ms: number;
+  /** … and above this multiple of the control's p99 over the same window. */
+  maxP99Ratio: number;
+  /** Roll back above this share of mismatching shadow comparisons, net of A/A noise. */
+  maxMismatchRate: number;
+  /** Fewer candidate executions than this in the window: inconclusive, hold (never promote on no data). */
+  minSamples: number;
+  /** The mismatch rule applies only with at least this many compared shadow runs. */
+  minShadowSamples: number;
+  /** A/A noise is subtracted only when measured on at least this many A/A comparisons. */
+  minAaSamples: number;
+}
+
+/** Every setting of the rollout guard but the flag and arms it guards (GuardOptions in src/rollout/guard). */
+export interface GuardSettings {
+  /** Evaluate this often (also how often a follower retries the lock). */
+  intervalMs: number;
+  /** Evaluate over the windows that started this long ago or later. */
+  lookbackMs: number;
+  thresholds: GuardThresholdSettings;
+  /** Global permission to auto-promote; the flag's own auto_promote must also be on. */
+  autoPromote: boolean;
+  /** How long request windows and experiment windows are kept. */
+  retainArmsMs: number;
+  retainExperimentsMs: number;
+}
+
+/** The guard's defaults: the numbers of the original rollout plan (docs/rollout.md, "Guard"). */
+export const DEFAULT_GUARD_THRESHOLDS: Readonly<GuardThresholdSettings> = Object.freeze({
+  maxErrorRate: 0.01,
+  maxP99Ms: 200,
+  maxP99Ratio: 2,
+  maxMismatchRate: 0.05,
+  minSamples: 100,
+  minShadowSamples: 50,
+  minAaSamples: 50,
+});
+
+export const DEFAULT_GUARD_OPTIONS: Readonly<GuardSettings> = Object.freeze({
+  intervalMs: 10_000,
+  lookbackMs: 60_000,
+  thresholds: DEFAULT_GUARD_THRESHOLDS,
+  autoPromote: true,
+  retainArmsMs: 2 * 3600_000,
+  retainExperimentsMs: 7 * 24 * 3600_000,
+});
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -167,23 +213,31 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     poolSize: read('KGDB_POOL_SIZE', intIn(1, 500), DEFAULTS.poolSize),
     seedDemoOnEmpty: read('KGDB_SEED_DEMO', bool, DEFAULTS.seedDemoOnEmpty),
     guard: {
-      maxErrorRate: read('KGDB_GUARD_MAX_ERROR_RATE', numberIn(0, 1), DEFAULT_GUARD_THRESHOLDS.maxErrorRate),
-      maxP99Ms: read('KGDB_GUARD_MAX_P99_MS', numberIn(1, 60_000), DEFAULT_GUARD_THRESHOLDS.maxP99Ms),
-      maxP99Ratio: read(
-        'KGDB_GUARD_MAX_P99_RATIO',
-        numberAbove(1, 100),
-        DEFAULT_GUARD_THRESHOLDS.maxP99Ratio,
-      ),
-      maxMismatchRate: read(
-        'KGDB_GUARD_MAX_MISMATCH_RATE',
-        numberIn(0, 1),
-        DEFAULT_GUARD_THRESHOLDS.maxMismatchRate,
-      ),
-      minSamples: read('KGDB_GUARD_MIN_SAMPLES', intIn(1, 1_000_000), DEFAULT_GUARD_THRESHOLDS.minSamples),
+      ...DEFAULT_GUARD_OPTIONS,
       intervalMs:
         read('KGDB_GUARD_INTERVAL_S', intIn(1, 3600), DEFAULT_GUARD_OPTIONS.intervalMs / 1000) * 1000,
       lookbackMs:
         read('KGDB_GUARD_WINDOW_S', intIn(10, 3600), DEFAULT_GUARD_OPTIONS.lookbackMs / 1000) * 1000,
+      thresholds: {
+        ...DEFAULT_GUARD_THRESHOLDS,
+        maxErrorRate: read(
+          'KGDB_GUARD_MAX_ERROR_RATE',
+          numberIn(0, 1),
+          DEFAULT_GUARD_THRESHOLDS.maxErrorRate,
+        ),
+        maxP99Ms: read('KGDB_GUARD_MAX_P99_MS', numberIn(1, 60_000), DEFAULT_GUARD_THRESHOLDS.maxP99Ms),
+        maxP99Ratio: read(
+          'KGDB_GUARD_MAX_P99_RATIO',
+          numberAbove(1, 100),
+          DEFAULT_GUARD_THRESHOLDS.maxP99Ratio,
+        ),
+        maxMismatchRate: read(
+          'KGDB_GUARD_MAX_MISMATCH_RATE',
+          numberIn(0, 1),
+          DEFAULT_GUARD_THRESHOLDS.maxMismatchRate,
+        ),
+        minSamples: read('KGDB_GUARD_MIN_SAMPLES', intIn(1, 1_000_000), DEFAULT_GUARD_THRESHOLDS.minSamples),
+      },
     },
   };
   if (config.jwtSecret !== undefined && config.jwtSecret.length < 32) {

@@ -26,11 +26,6 @@ export function runTimed<T>(timing: RequestTiming, fn: () => T): T {
 
 export const currentTiming = (): RequestTiming | undefined => storage.getStore();
 
-/** Runs `fn` outside any request: what it does is not the current request's cost (a detached shadow run). */
-export function untimed<T>(fn: () => T): T {
-  return storage.exit(fn);
-}
-
 export function recordQuery(ms: number): void {
   const t = storage.getStore();
   if (!t) return;
@@ -46,7 +41,7 @@ export function recordCacheRead(hit: boolean): void {
 }
 
 /** 'hit': the cache answered and the database was not asked; 'miss': a cache read went to the database. */
-export function cacheVerdict(t: RequestTiming): 'hit' | 'miss' | null {
+function cacheVerdict(t: RequestTiming): 'hit' | 'miss' | null {
   if (t.cacheHits + t.cacheMisses === 0) return null;
   return t.cacheMisses === 0 && t.queries === 0 ? 'hit' : 'miss';
 }

@@ -10,7 +10,3 @@ export const VIEWS_ROLLOUT = {
   shadowFlag: 'enable_shadow_testing',
   arms: { on: 'views', off: 'legacy' },
 } as const;
-
-/** The arm label of the view-backed path. */
-export const VIEWS_ARM = VIEWS_ROLLOUT.arms.on;
-export const LEGACY_ARM = VIEWS_ROLLOUT.arms.off;

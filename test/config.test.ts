@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, DEFAULT_GUARD_OPTIONS, DEFAULT_GUARD_THRESHOLDS, loadConfig } from '../src/config.js';
 
 describe('loadConfig', () => {
   it('KGDB_GUARD_MAX_P99_RATIO: a multiple of the control p99 above 1', () => {
-    expect(loadConfig({ KGDB_GUARD_MAX_P99_RATIO: '3' }).guard.maxP99Ratio).toBe(3);
+    expect(loadConfig({ KGDB_GUARD_MAX_P99_RATIO: '3' }).guard.thresholds.maxP99Ratio).toBe(3);
     for (const bad of ['1', '0.5', '-2', 'x', '101']) {
       expect(() => loadConfig({ KGDB_GUARD_MAX_P99_RATIO: bad })).toThrow(
         `KGDB_GUARD_MAX_P99_RATIO: expected a number above 1 and at most 100, got '${bad}'`,
@@ -22,13 +22,20 @@ describe('loadConfig', () => {
       poolSize: 10,
       seedDemoOnEmpty: true,
       guard: {
-        maxErrorRate: 0.01,
-        maxP99Ms: 200,
-        maxP99Ratio: 2,
-        maxMismatchRate: 0.05,
-        minSamples: 100,
         intervalMs: 10_000,
         lookbackMs: 60_000,
+        thresholds: {
+          maxErrorRate: 0.01,
+          maxP99Ms: 200,
+          maxP99Ratio: 2,
+          maxMismatchRate: 0.05,
+          minSamples: 100,
+          minShadowSamples: 50,
+          minAaSamples: 50,
+        },
+        autoPromote: true,
+        retainArmsMs: 2 * 3600_000,
+        retainExperimentsMs: 7 * 24 * 3600_000,
       },
     });
     expect(Object.isFrozen(config)).toBe(true);
@@ -69,13 +76,17 @@ describe('loadConfig', () => {
       poolSize: 25,
       seedDemoOnEmpty: false,
       guard: {
-        maxErrorRate: 0.02,
-        maxP99Ms: 500,
-        maxP99Ratio: 1.5,
-        maxMismatchRate: 0.1,
-        minSamples: 20,
+        ...DEFAULT_GUARD_OPTIONS,
         intervalMs: 5000,
         lookbackMs: 30000,
+        thresholds: {
+          ...DEFAULT_GUARD_THRESHOLDS,
+          maxErrorRate: 0.02,
+          maxP99Ms: 500,
+          maxP99Ratio: 1.5,
+          maxMismatchRate: 0.1,
+          minSamples: 20,
+        },
       },
     });
   });

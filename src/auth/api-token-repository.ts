@@ -2,7 +2,7 @@ import type { Queryable } from '../db/pool.js';
 import type { ApiToken } from './auth-types.js';
 import type { Role } from './roles.js';
 
-export interface NewApiTokenRow {
+interface NewApiTokenRow {
   name: string;
   role: Role;
   token_hash: string;

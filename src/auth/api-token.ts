@@ -42,7 +42,7 @@ export function tokenStatus(
 }
 
 /** `last_used_at` is written at most once per this interval, so busy scripts don't update a row per call. */
-export const LAST_USED_RESOLUTION_MS = 60_000;
+const LAST_USED_RESOLUTION_MS = 60_000;
 
 export function shouldTouch(lastUsedAt: Date | null, now: Date): boolean {
   return lastUsedAt === null || now.getTime() - lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS;

@@ -32,8 +32,8 @@ export interface AuthDeps {
 }
 
 /** 30 minutes, upstream's access-token lifetime; there is no refresh token, clients log in again. */
-export const ACCESS_TOKEN_TTL_SECONDS = 30 * 60;
-export const LOGIN_RATE_LIMIT = { max: 10, timeWindowMs: 60_000 } as const;
+const ACCESS_TOKEN_TTL_SECONDS = 30 * 60;
+const LOGIN_RATE_LIMIT = { max: 10, timeWindowMs: 60_000 } as const;
 
 export function createAuthDeps(
   db: Queryable,

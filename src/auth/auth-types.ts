@@ -42,3 +42,10 @@ export type Principal =
 export function principalUserId(principal: Principal | null): number | null {
   return principal?.kind === 'user' ? principal.user.id : null;
 }
+
+/** Who a principal acts as in audit records: 'user:alice', 'token:ci', or 'anonymous'. */
+export function principalActor(principal: Principal | null): string {
+  if (principal?.kind === 'user') return `user:${principal.user.username}`;
+  if (principal?.kind === 'api_token') return `token:${principal.token.name}`;
+  return 'anonymous';
+}

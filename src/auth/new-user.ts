@@ -21,7 +21,7 @@ export interface ValidNewUser {
 // Upstream's UserRegister limits: username 3..50 of [a-zA-Z0-9_-] (so never an '@'), password ≥ 8.
 const USERNAME = /^[a-zA-Z0-9_-]{3,50}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-export const PASSWORD_MIN = 8;
+const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 1024;
 
 /** The username used when none is given: the email's local part with other characters turned into '_'. */

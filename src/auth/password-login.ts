@@ -14,7 +14,7 @@ import {
 } from './passwords.js';
 import type { UserRepository } from './user-repository.js';
 
-export type LoginOutcome =
+type LoginOutcome =
   | { kind: 'ok'; user: User }
   /** Unknown login or wrong password: deliberately not told apart. */
   | { kind: 'bad_credentials' }

@@ -2,7 +2,7 @@ import type { Queryable } from '../db/pool.js';
 import type { User } from './auth-types.js';
 import type { Role } from './roles.js';
 
-export interface NewUserRow {
+interface NewUserRow {
   email: string;
   username: string;
   full_name: string | null;

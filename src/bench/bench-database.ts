@@ -17,7 +17,7 @@ export interface BenchDataset {
 /** A fixed reference time, so the same dataset options always give the same rows. */
 const BENCH_NOW = new Date('2025-01-01T00:00:00Z');
 
-export const benchDatabaseName = ({ genes, evidence, seed }: BenchDataset): string =>
+const benchDatabaseName = ({ genes, evidence, seed }: BenchDataset): string =>
   `kgdb_bench_${genes}_${evidence}_${seed}`;
 
 function withDatabase(url: string, database: string): string {

@@ -88,7 +88,7 @@ const SORTS = [
 
 const route = (name: string, url: string): BenchCase => ({ name, kind: 'route', url });
 
-/** The cases: page sizes 10/20/100 (route) and 1000 (repository), a search, every sort both ways. */
+/** The benchmark's cases: page sizes 10/20/100 (route) and 1000 (repository), a search, every sort both ways. */
 export function geneBenchCases(search = 'pkd'): BenchCase[] {
   const thousand: GeneListQuerystring = { 'page[size]': 100 };
   return [
@@ -272,7 +272,7 @@ export function formatBenchTable(report: BenchReport): string {
 }
 
 /** The two ratios the benchmark exists for, over all cases: views over legacy, legacy over its own SQL. */
-export function summaryLines(cases: readonly CaseResult[]): string[] {
+function summaryLines(cases: readonly CaseResult[]): string[] {
   if (cases.length === 0) return [];
   const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
   const speedups = sorted(cases.map((c) => c.speedup));

@@ -11,10 +11,10 @@ import type { Cache } from './cache-types.js';
 import type { InvalidationMap } from './invalidation-map.js';
 
 /**
- * Admin clears go through PostgreSQL so that every instance applies them (DESIGN §2): payload
- * `{"namespace"?: string, "key"?: string}`; no namespace = everything.
+ * Admin clears go through PostgreSQL so that every instance applies them (instances share nothing but the
+ * database): payload `{"namespace"?: string, "key"?: string}`; no namespace = everything.
  */
-export const CACHE_CLEAR_CHANNEL = 'kgdb_cache_clear';
+const CACHE_CLEAR_CHANNEL = 'kgdb_cache_clear';
 
 export interface ClearMessage {
   namespace?: string;

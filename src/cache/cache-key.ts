@@ -29,3 +29,7 @@ export function cacheKey(value: unknown): string {
   if (text.length <= MAX_PLAIN_KEY_LENGTH) return text;
   return `h:${createHash('sha256').update(text).digest('hex')}`;
 }
+
+/** A set-valued parameter (an OR list) in key form: sorted and deduplicated, so its order never splits a key. */
+export const keySet = <T extends string | number>(values: readonly T[] | undefined): T[] | undefined =>
+  values === undefined ? undefined : [...new Set(values)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

@@ -2,9 +2,10 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Cache, CacheStats } from './cache-types.js';
 
 /**
- * Cache metrics on the registry the composition root owns (STYLE rule 21), read from cache.stats() at scrape
- * time. Labels are bounded: namespaces are declared, invalidation sources are table and matview names of the
- * view registry (or admin/start/reconnect), Redis operations a closed set.
+ * Cache metrics on the registry the composition root owns (never prom-client's global one: a module re-import,
+ * as vitest does, would register them twice), read from cache.stats() at scrape time. Labels are bounded:
+ * namespaces are declared, invalidation sources are table and matview names of the view registry (or
+ * admin/start/reconnect), Redis operations a closed set.
  */
 export function registerCacheMetrics(registry: Registry, cache: Cache): void {
   let snapshot: CacheStats | undefined;

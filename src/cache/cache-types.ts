@@ -20,7 +20,7 @@ export interface NamespaceConfig {
   ttlMs: number;
 }
 
-export type InvalidationKind = 'table' | 'matview' | 'admin' | 'flush';
+type InvalidationKind = 'table' | 'matview' | 'admin' | 'flush';
 
 export interface InvalidationSource {
   kind: InvalidationKind;
@@ -29,7 +29,7 @@ export interface InvalidationSource {
 }
 
 /** Captured before computing a value outside get(); set() stores it only if nothing was invalidated since. */
-export interface CacheToken {
+interface CacheToken {
   readonly namespace: string;
   readonly generation: number;
   /** The shared layer's version at the time (undefined without Redis or when it is unusable). */

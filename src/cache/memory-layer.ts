@@ -17,7 +17,7 @@ interface Entry {
   bytes: number;
 }
 
-export interface NamespaceUsage {
+interface NamespaceUsage {
   entries: number;
   bytes: number;
 }

@@ -35,8 +35,8 @@ redis.call('SADD', ARGV[5], ARGV[6])
 redis.call('PEXPIRE', ARGV[5], ARGV[4])
 return 1`;
 
-export const SHARED_OPERATIONS = ['connection', 'lookup', 'store', 'bump', 'admin'] as const;
-export type SharedOperation = (typeof SHARED_OPERATIONS)[number];
+const SHARED_OPERATIONS = ['connection', 'lookup', 'store', 'bump', 'admin'] as const;
+type SharedOperation = (typeof SHARED_OPERATIONS)[number];
 
 export interface SharedLayerOptions {
   url: string;
@@ -48,7 +48,7 @@ export interface SharedLayerOptions {
   logger?: Logger;
 }
 
-export interface SharedStats {
+interface SharedStats {
   status: string;
   /** Usable: connected, and every namespace was bumped since the connection or a bump last failed. */
   synced: boolean;

@@ -26,7 +26,7 @@ interface LocationRecord {
 }
 
 /** Creates the data dir; a path that is (or runs through) a file gets a message naming it, not EEXIST. */
-export async function ensureDataDir(dataDir: string): Promise<void> {
+async function ensureDataDir(dataDir: string): Promise<void> {
   const notADirectory = (what: string, cause?: unknown) =>
     new KgdbError('INVALID_INPUT', {
       parameter: 'KGDB_DATA_DIR',

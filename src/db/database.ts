@@ -42,7 +42,7 @@ export async function openDatabase(
 }
 
 /** Connection strings in messages never show the password. */
-export function redact(url: string): string {
+function redact(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';

@@ -22,7 +22,7 @@ export interface ListenerOptions {
   random?: () => number;
 }
 
-export interface ListenerEvents {
+interface ListenerEvents {
   connected: [{ reconnect: boolean }];
   disconnected: [{ error: Error | undefined }];
   reconnecting: [{ attempt: number; delayMs: number }];

@@ -4,7 +4,8 @@
  * - gene page: one page of rows plus the total and the list-wide facts `meta` reports.
  * - facts: numbers about the whole gene table that do not depend on the request's filters (max evidence count,
  *   source names, tier counts, total and zero-score gene counts).
- * - legacy repository: the "before" code that computes every score inline from gene_evidence on each request.
+ * - legacy repository: the "before" code, upstream's SQL ported: it reads gene_scores and computes the
+ *   per-evidence normalized scores inline (docs/legacy-arm.md).
  * - view repository: reads the declared views (gene_list_detailed, gene_scores, gene_list_stats).
  * Both implement GeneRepository and must return identical values for every request.
  */
@@ -13,7 +14,7 @@ import { SOURCES, type SourceName } from '../data/import/import-types.js';
 
 export { SOURCES, type SourceName };
 
-/** The five non-zero tiers, strongest first (DESIGN §4.7); `no_evidence` is never a filter value. */
+/** The five non-zero tiers, strongest first (docs/data-model.md, "Evidence tiers and groups"); `no_evidence` is never a filter value. */
 export const EVIDENCE_TIERS = [
   'comprehensive_support',
   'multi_source_support',
@@ -25,7 +26,7 @@ export type EvidenceTier = (typeof EVIDENCE_TIERS)[number];
 
 /** The two groups a filter may ask for, strongest first; `insufficient` is never a filter value. */
 export const EVIDENCE_GROUPS = ['well_supported', 'emerging_evidence'] as const;
-export type EvidenceGroup = (typeof EVIDENCE_GROUPS)[number];
+type EvidenceGroup = (typeof EVIDENCE_GROUPS)[number];
 
 export type SortField =
   | 'id'
@@ -69,7 +70,7 @@ export interface GeneListQuery {
   sort: SortTerm[];
 }
 
-/** One gene as the list (and the detail) shows it: DESIGN §5 attribute names. */
+/** One gene as the list (and the detail) shows it, with upstream's attribute names (docs/api.md, "Genes"). */
 export interface GeneRow {
   id: string;
   hgnc_id: string | null;

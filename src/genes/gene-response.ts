@@ -9,7 +9,7 @@ import {
 } from './gene-repository.js';
 import type { GeneDetailResponse, GeneEvidenceResponse, GeneListResponse } from './gene-schemas.js';
 
-/** Pure shaping of repository results into DESIGN §5's JSON (upstream's field names and meta). */
+/** Pure shaping of repository results into the API's JSON (docs/api.md, "Genes"): upstream's field names and meta. */
 
 const PAGE_KEYS = new Set(['page[number]', 'page[size]']);
 

@@ -1,9 +1,8 @@
 // Adds the OpenAPI keywords (tags, summary) to Fastify's route schema type.
 import type {} from '@fastify/swagger';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { KgdbError } from '../errors.js';
 import { toGeneListQuery } from './gene-list-query.js';
-import type { GeneRepository } from './gene-repository.js';
 import { toDetailResponse, toEvidenceResponse, toListResponse } from './gene-response.js';
 import {
   GeneDetailResponse,
@@ -13,14 +12,11 @@ import {
   GeneSymbolParams,
   NoQuerystring,
 } from './gene-schemas.js';
-import { queryErrorFormatter } from './query-error-formatter.js';
+import type { GeneService } from './gene-service.js';
 
 export interface GeneRoutesOptions {
-  /**
-   * The repository that serves this request: one fixed repository, or the rollout switch's choice for this
-   * caller (legacy or views, with the shadow experiment), built by the composition root.
-   */
-  genesFor: (request: FastifyRequest) => GeneRepository;
+  /** Decides which arm answers each request (src/genes/gene-service.ts). */
+  genes: GeneService;
 }
 
 const TAGS = ['Core Resources - Genes'];
@@ -28,8 +24,8 @@ const TAGS = ['Core Resources - Genes'];
 const notFound = (symbol: string) =>
   new KgdbError('GENE_NOT_FOUND', { parameter: 'gene_symbol', detail: `Gene '${symbol}' not found` });
 
-/** GET /api/genes/, /api/genes/{gene_symbol}, /api/genes/{gene_symbol}/evidence (DESIGN §5). */
-export const geneRoutes: FastifyPluginAsync<GeneRoutesOptions> = async (app, { genesFor }) => {
+/** GET /api/genes/, /api/genes/{gene_symbol}, /api/genes/{gene_symbol}/evidence. */
+export const geneRoutes: FastifyPluginAsync<GeneRoutesOptions> = async (app, { genes }) => {
   app.get<{ Querystring: GeneListQuerystring }>(
     '/',
     {
@@ -39,11 +35,10 @@ export const geneRoutes: FastifyPluginAsync<GeneRoutesOptions> = async (app, { g
         querystring: GeneListQuerystring,
         response: { 200: GeneListResponse },
       },
-      schemaErrorFormatter: queryErrorFormatter(GeneListQuerystring),
     },
     async (request) => {
       const query = toGeneListQuery(request.query);
-      return toListResponse(await genesFor(request).list(query), query, request.url);
+      return toListResponse(await genes.list(query, request), query, request.url);
     },
   );
 
@@ -57,10 +52,9 @@ export const geneRoutes: FastifyPluginAsync<GeneRoutesOptions> = async (app, { g
         querystring: NoQuerystring,
         response: { 200: GeneDetailResponse },
       },
-      schemaErrorFormatter: queryErrorFormatter(NoQuerystring),
     },
     async (request) => {
-      const gene = await genesFor(request).findBySymbol(request.params.gene_symbol);
+      const gene = await genes.detail(request.params.gene_symbol, request);
       if (!gene) throw notFound(request.params.gene_symbol);
       return toDetailResponse(gene);
     },
@@ -76,10 +70,9 @@ export const geneRoutes: FastifyPluginAsync<GeneRoutesOptions> = async (app, { g
         querystring: NoQuerystring,
         response: { 200: GeneEvidenceResponse },
       },
-      schemaErrorFormatter: queryErrorFormatter(NoQuerystring),
     },
     async (request) => {
-      const evidence = await genesFor(request).evidence(request.params.gene_symbol);
+      const evidence = await genes.evidence(request.params.gene_symbol, request);
       if (!evidence) throw notFound(request.params.gene_symbol);
       return toEvidenceResponse(evidence);
     },

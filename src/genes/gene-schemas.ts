@@ -4,11 +4,11 @@ import { EVIDENCE_GROUPS, EVIDENCE_TIERS, SOURCES } from './gene-repository.js';
 import { DEFAULT_SORT, SORT_FIELDS } from './gene-sort.js';
 
 /** Upstream's limits: page[size] 1..100 on the route, at most 5000 ids in filter[ids]. */
-export const MAX_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 100;
 export const MAX_IDS = 5000;
-export const MAX_SEARCH_LENGTH = 200;
+const MAX_SEARCH_LENGTH = 200;
 /** Keeps OFFSET = (page − 1) × size inside bigint and the request meaningful. */
-export const MAX_PAGE_NUMBER = 10_000_000;
+const MAX_PAGE_NUMBER = 10_000_000;
 
 /** Longest `sort` and `filter[tier]` accepted: every field or tier once, with signs and commas, fits easily. */
 const MAX_LIST_TEXT = 500;

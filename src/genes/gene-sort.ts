@@ -17,7 +17,7 @@ export const SORT_FIELDS = {
   evidence_group: 'evidence_group',
 } as const satisfies Record<string, SortField>;
 
-export type SortName = keyof typeof SORT_FIELDS;
+type SortName = keyof typeof SORT_FIELDS;
 
 export const DEFAULT_SORT = '-evidence_score,approved_symbol';
 

@@ -62,7 +62,7 @@ const UserResponseSchema = Type.Object({
 });
 type UserResponse = Static<typeof UserResponseSchema>;
 
-export function toUserResponse(user: User): UserResponse {
+function toUserResponse(user: User): UserResponse {
   return {
     id: user.id,
     email: user.email,

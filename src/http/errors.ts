@@ -62,7 +62,7 @@ function describeIssue(issue: ValidationIssue | undefined, parameter: string | u
 }
 
 /** Maps whatever a handler threw to a KgdbError; unknown errors keep their message out of the response. */
-export function toKgdbError(err: FastifyError | Error): KgdbError {
+function toKgdbError(err: FastifyError | Error): KgdbError {
   if (err instanceof KgdbError) return err;
   const fastifyErr = err as FastifyError & { validation?: ValidationIssue[]; validationContext?: string };
   if (fastifyErr.validation) {
@@ -98,11 +98,7 @@ export function toKgdbError(err: FastifyError | Error): KgdbError {
   });
 }
 
-export function envelope(
-  err: KgdbError,
-  request: FastifyRequest,
-  errorId: string = randomUUID(),
-): ErrorEnvelope {
+function envelope(err: KgdbError, request: FastifyRequest, errorId: string = randomUUID()): ErrorEnvelope {
   return {
     error: {
       status: err.status,

@@ -114,7 +114,7 @@ function nameOf(part: RequestPart, keys: readonly string[]): string {
 }
 
 /** One ajv issue on one request part → INVALID_PARAMETER naming the value and saying what it accepts. */
-export function toParamError(
+function toParamError(
   issue: FastifySchemaValidationError | undefined,
   part: RequestPart,
   root: ParamSchema | undefined,

@@ -28,12 +28,12 @@ import { allowedValues, type ParamSchema, paramErrorFormatter } from './param-er
  */
 
 /** Largest id or count a route accepts: beyond 2^53 − 1 a JSON number no longer names one integer. */
-export const MAX_SAFE_ID = Number.MAX_SAFE_INTEGER;
+const MAX_SAFE_ID = Number.MAX_SAFE_INTEGER;
 
 /** Keyword on number and integer schemas: the value must be finite (after ajv's coercion). */
-export const FINITE_KEYWORD = 'x-finite';
+const FINITE_KEYWORD = 'x-finite';
 /** Keyword on string schemas: no NUL character and no lone UTF-16 surrogate (text that is not Unicode). */
-export const TEXT_KEYWORD = 'x-text';
+const TEXT_KEYWORD = 'x-text';
 
 /** Matches a lone surrogate only: with the u flag a well-formed pair is one code point, not two Cs. */
 const LONE_SURROGATE = /\p{Cs}/u;

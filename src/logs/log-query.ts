@@ -2,7 +2,7 @@ import { KgdbError } from '../errors.js';
 import { textProblem } from '../http/params.js';
 import { parseIsoInstant } from './iso-instant.js';
 import { decodeCursor, type LogCursor } from './log-cursor.js';
-import type { LogQuery } from './log-repository.js';
+import { type LogQuery, SYSTEM_LOG_LEVELS, type SystemLogLevel } from './log-repository.js';
 import {
   describeSortFields,
   LOG_SORT_ALIASES,
@@ -14,9 +14,6 @@ import {
   type SortOrder,
 } from './log-sort.js';
 
-/** Python logging's levels, the spelling upstream stores and filters on. */
-export const SYSTEM_LOG_LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'] as const;
-export type SystemLogLevel = (typeof SYSTEM_LOG_LEVELS)[number];
 /** Python's own synonyms, accepted on input. */
 const LEVEL_ALIASES: Readonly<Record<string, SystemLogLevel>> = { WARN: 'WARNING', FATAL: 'CRITICAL' };
 
@@ -26,7 +23,7 @@ export const LOG_LIMIT = { min: 1, max: 1000, default: 100 } as const;
  * holds two billion rows to page through.
  */
 export const MAX_LOG_OFFSET = 2_000_000_000;
-export const DEFAULT_SORT: { sortBy: LogSortField; sortOrder: SortOrder } = {
+const DEFAULT_SORT: { sortBy: LogSortField; sortOrder: SortOrder } = {
   sortBy: 'timestamp',
   sortOrder: 'desc',
 };
@@ -51,21 +48,21 @@ const bad = (parameter: string, detail: string): KgdbError =>
 /** An empty value means "no filter", as in upstream (`if level:`), so a form's empty select still works. */
 const present = (raw: string | undefined): raw is string => raw !== undefined && raw.trim() !== '';
 
-export function parseLevel(raw: string): SystemLogLevel {
+function parseLevel(raw: string): SystemLogLevel {
   const upper = raw.trim().toUpperCase();
   const level = LEVEL_ALIASES[upper] ?? upper;
   if ((SYSTEM_LOG_LEVELS as readonly string[]).includes(level)) return level as SystemLogLevel;
   throw bad('level', `Unknown level '${raw}'. Allowed (any case): ${SYSTEM_LOG_LEVELS.join(', ')}`);
 }
 
-export function parseSortBy(raw: string): LogSortField {
+function parseSortBy(raw: string): LogSortField {
   const name = raw.trim().toLowerCase();
   const field = LOG_SORT_ALIASES[name] ?? name;
   if ((LOG_SORT_FIELDS as readonly string[]).includes(field)) return field as LogSortField;
   throw bad('sort_by', `Unknown sort field '${raw}'. Allowed: ${describeSortFields()}`);
 }
 
-export function parseSortOrder(raw: string): SortOrder {
+function parseSortOrder(raw: string): SortOrder {
   const order = raw.trim().toLowerCase();
   if ((SORT_ORDERS as readonly string[]).includes(order)) return order as SortOrder;
   throw bad('sort_order', `Unknown sort order '${raw}'. Allowed: ${SORT_ORDERS.join(', ')}`);

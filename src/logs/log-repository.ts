@@ -2,7 +2,7 @@
  * Glossary
  * - log row: one row of system_logs. A *request log row* has a path (the server writes one per API request,
  *   and log lines emitted while serving a request carry it too); a row without a path is a background log line.
- * - admin logs: what `GET /api/admin/logs/` lists: request log rows only. That is DESIGN §4.9's view
+ * - admin logs: what `GET /api/admin/logs/` lists: request log rows only. That is the view
  *   admin_logs_filtered (`WHERE path IS NOT NULL`), and the legacy repository applies the same predicate to
  *   system_logs, so both answer with the same rows. Cleanup is the one operation that reaches every row.
  * - sort key: the whitelisted expression a page is ordered by, always followed by id as the tie-breaker.
@@ -11,8 +11,11 @@
  * - capped count: `total` is exact up to COUNT_CAP matching rows; beyond that it is the planner's estimate
  *   and `total_exact` is false, so counting never makes a page slow on millions of rows.
  */
-import type { SystemLogLevel } from './log-query.js';
 import type { LogSortField, SortOrder } from './log-sort.js';
+
+/** Python logging's levels, the spelling upstream stores and filters on. */
+export const SYSTEM_LOG_LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'] as const;
+export type SystemLogLevel = (typeof SYSTEM_LOG_LEVELS)[number];
 
 export interface LogQuery {
   level?: SystemLogLevel;

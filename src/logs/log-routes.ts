@@ -1,6 +1,5 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { type LogQueryParams, parseLogQuery } from './log-query.js';
-import type { LogRepository } from './log-repository.js';
 import {
   logCleanupQuerySchema,
   logCleanupResponseSchema,
@@ -8,10 +7,11 @@ import {
   logListResponseSchema,
   logStatisticsQuerySchema,
 } from './log-schemas.js';
+import type { LogService } from './log-service.js';
 
 export interface LogRoutesOptions {
-  /** The repository that serves this request: a fixed one, or the rollout switch's choice for this caller. */
-  logsFor: (request: FastifyRequest) => LogRepository;
+  /** Decides which arm answers each request (src/logs/log-service.ts). */
+  logs: LogService;
   /** The clock statistics and cleanup measure their windows from (tests pin it). */
   now?: () => Date;
 }
@@ -21,7 +21,7 @@ const tags = ['Administration - Logging'];
 /** `/api/admin/logs`: admin only (the auth plugin enforces config.role, and requires admin under /api/admin). */
 export const logRoutes: FastifyPluginAsync<LogRoutesOptions> = async (
   app,
-  { logsFor, now = () => new Date() },
+  { logs, now = () => new Date() },
 ) => {
   app.get(
     '/',
@@ -36,7 +36,7 @@ export const logRoutes: FastifyPluginAsync<LogRoutesOptions> = async (
     },
     async (request) => {
       const query = parseLogQuery(request.query as LogQueryParams);
-      const page = await logsFor(request).query(query);
+      const page = await logs.query(query, request);
       return {
         logs: page.logs,
         pagination: {
@@ -63,7 +63,7 @@ export const logRoutes: FastifyPluginAsync<LogRoutesOptions> = async (
     },
     async (request) => {
       const { hours } = request.query as { hours: number };
-      return logsFor(request).statistics(hours, now());
+      return logs.statistics(hours, now(), request);
     },
   );
 
@@ -80,7 +80,7 @@ export const logRoutes: FastifyPluginAsync<LogRoutesOptions> = async (
     },
     async (request) => {
       const { days } = request.query as { days: number };
-      const result = await logsFor(request).cleanup(days, now());
+      const result = await logs.cleanup(days, now(), request);
       return {
         success: true,
         logs_deleted: result.logs_deleted,

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { IntParam, TextParam } from '../http/params.js';
-import { LOG_LIMIT, MAX_LOG_OFFSET, SYSTEM_LOG_LEVELS } from './log-query.js';
+import { LOG_LIMIT, MAX_LOG_OFFSET } from './log-query.js';
+import { SYSTEM_LOG_LEVELS } from './log-repository.js';
 import { describeSortFields } from './log-sort.js';
 
 /*

@@ -45,7 +45,7 @@ export interface SortSpec {
   enumerable: boolean;
 }
 
-export const TIMESTAMP_KEY: SortKeyColumn = { expr: 'l.timestamp', cast: 'timestamptz' };
+const TIMESTAMP_KEY: SortKeyColumn = { expr: 'l.timestamp', cast: 'timestamptz' };
 export const LOGGER_KEY: SortKeyColumn = { expr: "coalesce(l.logger, '')", cast: 'text' };
 
 /**

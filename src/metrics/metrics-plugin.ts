@@ -7,15 +7,16 @@ import type { Metrics } from './metrics.js';
 declare module 'fastify' {
   interface FastifyRequest {
     /**
-     * Which path served this request ('views' | 'legacy'), set by the route (or the rollout switch) before it
-     * answers; null for routes outside a rollout. Labels request metrics and feeds the rollout window.
+     * Which path served this request (an arm label of the rollout plan), set by the route (or the rollout
+     * switch) before it answers; null for routes outside a rollout. Labels request metrics and feeds the
+     * rollout window.
      */
     arm: string | null;
   }
 }
 
 /** Where per-arm request numbers go besides Prometheus (the rollout window: the guard's input). */
-export interface ArmObserver {
+interface ArmObserver {
   observeRequest(arm: string, ms: number, outcome: RequestOutcome): void;
 }
 
@@ -23,7 +24,7 @@ export interface ArmObserver {
  * How the guard counts a response, from its status and the error code the error handler rendered (if any):
  * DATABASE_UNAVAILABLE is an outage, which the guard weighs against the control instead of blaming the arm;
  * any other status ≥ 500 is an error of the arm (a statement timeout included); 4xx are the caller's doing (a
- * rejected input, a missing gene) and never an error.
+ * rejected input, a missing record) and never an error.
  */
 export function requestOutcome(status: number, code?: ErrorCode): RequestOutcome {
   if (code === 'DATABASE_UNAVAILABLE') return 'unavailable';

@@ -4,6 +4,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Queryable } from '../db/pool.js';
 import { IntParam } from '../http/params.js';
+import type { RolloutPlan } from '../rollout/experiments/experiment-types.js';
 import type { Flag } from '../rollout/flags/flag-types.js';
 import { readArmTotals, readExperimentTotals } from '../rollout/window/rollout-window-store.js';
 import type { Metrics } from './metrics.js';
@@ -14,15 +15,19 @@ export interface MetricsRoutesOptions {
   db: Queryable;
   /** The rollout flag's state without I/O (the snapshot). */
   flags: { get(key: string): Flag | undefined };
-  /** The flag whose rollout the views page reports; default 'use_database_views'. */
-  flagKey?: string;
+  /** The rollout flag whose rollout the page reports. */
+  flagKey: string;
+  /** Its arms: the candidate `on` is measured against the control `off`, as the guard does. */
+  arms: RolloutPlan['arms'];
+  /** The guard's A/A noise floor (its minAaSamples threshold), so the page shows the guard's own numbers. */
+  minAaSamples: number;
   /** Writes this instance's pending window numbers first, so the page includes the newest requests. */
   flush?: () => Promise<void>;
   /** The cache's hit rate once a cache exists; absent → null. */
   cacheHitRate?: () => number | null;
 }
 
-export const ViewsMetricsQuerySchema = Type.Object(
+const ViewsMetricsQuerySchema = Type.Object(
   {
     window_seconds: Type.Optional(
       IntParam({
@@ -44,8 +49,6 @@ type ViewsMetricsQuery = Static<typeof ViewsMetricsQuerySchema>;
  * plugin checks `config.scrape`). `GET /api/admin/metrics/views`: admin only (everything under /api/admin is).
  */
 export const metricsRoutes: FastifyPluginAsync<MetricsRoutesOptions> = async (app, options) => {
-  const flagKey = options.flagKey ?? 'use_database_views';
-
   app.get(
     '/metrics',
     {
@@ -75,15 +78,17 @@ export const metricsRoutes: FastifyPluginAsync<MetricsRoutesOptions> = async (ap
       await options.flush?.();
       const to = new Date();
       const from = new Date(to.getTime() - (request.query.window_seconds ?? 60) * 1000);
-      const [arms, experiments] = await Promise.all([
+      const [armTotals, experiments] = await Promise.all([
         readArmTotals(options.db, from),
         // Live traffic only: admin runs say nothing about how the rollout is going.
         readExperimentTotals(options.db, from, undefined, 'live'),
       ]);
       return viewsSummary({
-        flagKey,
-        flag: options.flags.get(flagKey),
-        arms,
+        flagKey: options.flagKey,
+        arms: options.arms,
+        flag: options.flags.get(options.flagKey),
+        minAaSamples: options.minAaSamples,
+        armTotals,
         experiments,
         from,
         to,

@@ -1,20 +1,20 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry } from 'prom-client';
 import { type Pool, poolStats } from '../db/pool.js';
 import type { ExperimentResult } from '../rollout/experiments/experiment-types.js';
-import { EXPERIMENT_NAME_PATTERN } from '../rollout/experiments/experiment-types.js';
 import type { Evaluation, Flag } from '../rollout/flags/flag-types.js';
+import { NAME_PATTERN } from '../rollout/window/window-labels.js';
 
 /**
- * Prometheus metrics (issue 5 item 4, STYLE rule 21): registered on the registry the composition root owns,
+ * Prometheus metrics (docs/api.md, "Metrics"): registered on the registry the composition root owns,
  * named kgdb_<area>_<what>_<unit>, labelled only by bounded values — route templates, arms, flag keys,
  * experiment names, outcomes — never ids or raw URLs.
  */
 
 /** Request durations in seconds; 0.2 s is a bucket, the guard's p99 threshold. */
-export const REQUEST_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5, 10];
+const REQUEST_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5, 10];
 
 /** What the matview refresher exposes (src/views/refresher.ts RefreshStatsSource fits). */
-export interface RefreshStatsLike {
+interface RefreshStatsLike {
   stats(): readonly {
     name: string;
     stalenessSeconds: number;
@@ -27,7 +27,7 @@ export interface RefreshStatsLike {
 }
 
 /** Read at scrape time; each may be attached after createMetrics (the refresher starts later). */
-export interface MetricsSources {
+interface MetricsSources {
   pool?: Pool;
   refresher?: RefreshStatsLike;
   flags?: { list(): readonly Flag[] };
@@ -36,8 +36,8 @@ export interface MetricsSources {
   requestLog?: { stats(): { dropped: number; failed: number } };
 }
 
-export interface RequestSample {
-  /** The route template (`/api/genes/:gene_symbol`), or null when no route matched. */
+interface RequestSample {
+  /** The route template (`/api/items/:id`), or null when no route matched. */
   route: string | null;
   method: string;
   /** The arm the route set (request.arm), or null. */
@@ -201,7 +201,7 @@ export function createMetrics(registry: Registry, options: { processMetrics?: bo
   if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'kgdb_' });
   const requestDuration = new Histogram({
     name: 'kgdb_http_request_duration_seconds',
-    help: 'HTTP request duration by route template, method, arm (views, legacy, none) and status class',
+    help: 'HTTP request duration by route template, method, arm (a rollout arm label, or none) and status class',
     labelNames: ['route', 'method', 'arm', 'status_class'] as const,
     buckets: REQUEST_BUCKETS_SECONDS,
     registers: [registry],
@@ -259,7 +259,7 @@ export function createMetrics(registry: Registry, options: { processMetrics?: bo
         errors.inc({ arm, route, type: s.status >= 500 ? 'server_error' : 'client_error' });
     },
     experimentResult(r) {
-      const experiment = EXPERIMENT_NAME_PATTERN.test(r.name) ? r.name : 'other';
+      const experiment = NAME_PATTERN.test(r.name) ? r.name : 'other';
       const source = r.source;
       outcomes.inc({ experiment, mode: r.mode, outcome: r.outcome, source });
       experimentDuration.observe({ experiment, side: 'control', source }, r.control.ms / 1000);

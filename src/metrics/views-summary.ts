@@ -1,15 +1,12 @@
+import type { RolloutPlan } from '../rollout/experiments/experiment-types.js';
 import { effectivePercentage } from '../rollout/flags/flag-evaluation.js';
 import type { Flag } from '../rollout/flags/flag-types.js';
-import { DEFAULT_GUARD_THRESHOLDS } from '../rollout/guard/guard.js';
 import { type Measured, measure } from '../rollout/guard/guard-measure.js';
 import { windowStatsOf } from '../rollout/guard/guard-store.js';
 import { quantile, totalCount } from '../rollout/window/rollout-window-histogram.js';
 import type { ArmTotals, ExperimentTotals } from '../rollout/window/rollout-window-store.js';
 
-/** Arms always reported, with zeros when they served nothing in the window. */
-export const REPORTED_ARMS = ['views', 'legacy'] as const;
-
-export interface ArmSummary {
+interface ArmSummary {
   requests: number;
   /** Responses ≥ 500 other than database unavailability. */
   errors: number;
@@ -50,8 +47,8 @@ export interface ViewsSummary {
   /** Null until a cache exists; never a made-up number. */
   cache_hit_rate: number | null;
   /**
-   * What the rollout guard measures over this window: the views (candidate) against the legacy arm (control)
-   * — control error rate, control p99, p99 ratio, database unavailability — the numbers a rollback records.
+   * What the rollout guard measures over this window: the candidate arm against the control arm — control
+   * error rate, control p99, p99 ratio, database unavailability — the numbers a rollback records.
    */
   guard: Measured;
 }
@@ -73,21 +70,29 @@ function armSummary(a: ArmTotals | undefined): ArmSummary {
   };
 }
 
-/** `GET /api/admin/metrics/views`, computed from the window rows of every instance (pure). */
+/**
+ * `GET /api/admin/metrics/views`, computed from the window rows of every instance (pure). Both arms of the plan
+ * are always reported, with zeros when they served nothing in the window.
+ */
 export function viewsSummary(input: {
   flagKey: string;
+  /** The rollout's arms: the candidate `on`, measured against the control `off`. */
+  arms: RolloutPlan['arms'];
   flag: Flag | undefined;
-  arms: readonly ArmTotals[];
+  /** The guard's A/A noise floor (GuardThresholds.minAaSamples). */
+  minAaSamples: number;
+  armTotals: readonly ArmTotals[];
   experiments: readonly ExperimentTotals[];
   from: Date;
   to: Date;
   cacheHitRate?: number | null;
 }): ViewsSummary {
   const arms: Record<string, ArmSummary> = {};
-  for (const name of REPORTED_ARMS) arms[name] = armSummary(input.arms.find((a) => a.arm === name));
-  for (const a of input.arms) arms[a.arm] ??= armSummary(a);
-  const requests = input.arms.reduce((s, a) => s + a.requests, 0);
-  const errors = input.arms.reduce((s, a) => s + a.errors, 0);
+  for (const name of [input.arms.on, input.arms.off])
+    arms[name] = armSummary(input.armTotals.find((a) => a.arm === name));
+  for (const a of input.armTotals) arms[a.arm] ??= armSummary(a);
+  const requests = input.armTotals.reduce((s, a) => s + a.requests, 0);
+  const errors = input.armTotals.reduce((s, a) => s + a.errors, 0);
   const sum = (mode: 'ab' | 'aa', pick: (e: ExperimentTotals) => number) =>
     input.experiments.filter((e) => e.mode === mode).reduce((s, e) => s + pick(e), 0);
   const compared = sum('ab', (e) => e.counts.match + e.counts.mismatch + e.counts.ignored);
@@ -96,9 +101,9 @@ export function viewsSummary(input: {
   const f = input.flag;
   const percentage = f?.enabled ? effectivePercentage(f) : 0;
   const step = f?.strategy === 'gradual' ? f.step : null;
-  const stats = windowStatsOf(input.arms, input.experiments, {
-    arm: 'views',
-    controlArm: 'legacy',
+  const stats = windowStatsOf(input.armTotals, input.experiments, {
+    arm: input.arms.on,
+    controlArm: input.arms.off,
     since: input.from,
     until: input.to,
   });
@@ -122,7 +127,7 @@ export function viewsSummary(input: {
       to: input.to.toISOString(),
       instances: Math.max(
         0,
-        ...input.arms.map((a) => a.instances),
+        ...input.armTotals.map((a) => a.instances),
         ...input.experiments.map((e) => e.instances),
       ),
     },
@@ -151,6 +156,6 @@ export function viewsSummary(input: {
       ),
     },
     cache_hit_rate: input.cacheHitRate ?? null,
-    guard: measure(stats, { percentage, step }, DEFAULT_GUARD_THRESHOLDS),
+    guard: measure(stats, { percentage, step }, { minAaSamples: input.minAaSamples }),
   };
 }

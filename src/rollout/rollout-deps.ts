@@ -1,25 +1,42 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import { Registry } from 'prom-client';
 import type { Pool } from '../db/pool.js';
 import type { Logger } from '../logger.js';
-import { createMetrics, type Metrics } from '../metrics/metrics.js';
-import { type ArmSwitch, createArmSwitch } from './experiments/arm-switch.js';
+import { type ArmSwitch, type ArmSwitchOptions, createArmSwitch } from './experiments/arm-switch.js';
 import { createExperimentRecorder, type ExperimentRecorder } from './experiments/experiment-recorder.js';
 import { createExperimentRegistry, type ExperimentRegistry } from './experiments/experiment-registry.js';
-import type { FaultInjection } from './experiments/experiment-types.js';
+import type { ExperimentResult, RolloutPlan } from './experiments/experiment-types.js';
 import { createExperimenter, type Experimenter } from './experiments/experimenter.js';
-import { createFlagSnapshot, type FlagSnapshot } from './flags/flag-snapshot.js';
-import type { FlagStore } from './flags/flag-store.js';
+import type { FaultInjection } from './experiments/fault-injection.js';
+import type { FlagSnapshot } from './flags/flag-snapshot.js';
+import type { Evaluation } from './flags/flag-types.js';
 import { createRolloutWindow, type RolloutWindow } from './window/rollout-window.js';
 import { createWindowWriter, type WindowWriter } from './window/rollout-window-writer.js';
 
-export interface RolloutDepsOptions {
+/**
+ * Where the rollout machinery reports (src/metrics' Metrics fits): each experiment result and flag evaluation
+ * as it happens, and the sources to read at scrape time.
+ */
+export interface RolloutReporter {
+  experimentResult(result: ExperimentResult): void;
+  flagEvaluation(evaluation: Evaluation): void;
+  watch(sources: {
+    pool: Pool;
+    flags: Pick<FlagSnapshot, 'list'>;
+    experiments: Pick<Experimenter, 'stats'>;
+  }): void;
+}
+
+export interface RolloutDepsOptions<M extends RolloutReporter = RolloutReporter> {
   pool: Pool;
   /** Flag evaluation and state without I/O (the started snapshot). */
   flags: Pick<FlagSnapshot, 'evaluate' | 'get' | 'list'>;
-  /** Metrics to report to; default a fresh registry of its own (tests). */
-  metrics?: Metrics;
+  /** The rollout flag, the shadow flag and the arm labels the switch serves by. */
+  plan: RolloutPlan;
+  /** The signed-in user behind a request (the first choice of stickiness key); see ArmSwitchOptions. */
+  userIdOf: ArmSwitchOptions['userIdOf'];
+  /** Where results and evaluations are reported: the composition root's metrics. */
+  metrics: M;
   /** This process in the window tables; default host:pid:random. */
   instanceId?: string;
   /** Window length (every instance the same); default 10,000 ms. */
@@ -43,15 +60,16 @@ export interface RolloutDepsOptions {
 }
 
 /** Everything rollout needs at request time, built once by the composition root. */
-export interface RolloutDeps {
+export interface RolloutDeps<M extends RolloutReporter = RolloutReporter> {
   instanceId: string;
   flags: Pick<FlagSnapshot, 'evaluate' | 'get' | 'list'>;
-  metrics: Metrics;
+  /** The reporter it was given, handed on (the HTTP layer's request metrics use the same one). */
+  metrics: M;
   window: RolloutWindow;
   recorder: ExperimentRecorder;
   writer: WindowWriter;
   experimenter: Experimenter;
-  /** Domain code registers its experiments here (gene_list, admin_logs); the shadow-test API runs them. */
+  /** Domain code registers its experiments here; the shadow-test API runs them. */
   experiments: ExperimentRegistry;
   /** Serves a call through the rollout flag with shadowing (see ArmSwitch.run). */
   armSwitch: ArmSwitch;
@@ -63,18 +81,18 @@ export interface RolloutDeps {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Metrics, experiments (register domain experiments here), the arm switch and the rollout window. */
+    /** The reporter, experiments (register domain experiments here), the arm switch and the rollout window. */
     rollout: RolloutDeps;
   }
 }
 
-export function defaultInstanceId(): string {
+function defaultInstanceId(): string {
   return `${os.hostname().slice(0, 40)}:${process.pid}:${randomBytes(3).toString('hex')}`;
 }
 
-export function createRolloutDeps(options: RolloutDepsOptions): RolloutDeps {
+export function createRolloutDeps<M extends RolloutReporter>(options: RolloutDepsOptions<M>): RolloutDeps<M> {
   const instanceId = options.instanceId ?? defaultInstanceId();
-  const metrics = options.metrics ?? createMetrics(new Registry());
+  const metrics = options.metrics;
   const window = createRolloutWindow({ windowMs: options.windowMs });
   const recorder = createExperimentRecorder({ window });
   const writer = createWindowWriter({
@@ -97,6 +115,8 @@ export function createRolloutDeps(options: RolloutDepsOptions): RolloutDeps {
   const armSwitch = createArmSwitch({
     flags: options.flags,
     experimenter,
+    plan: options.plan,
+    userIdOf: options.userIdOf,
     aaShare: options.aaShare,
     faults: options.faults,
   });
@@ -115,46 +135,6 @@ export function createRolloutDeps(options: RolloutDepsOptions): RolloutDeps {
     async stop() {
       await experimenter.drain();
       await writer.stop();
-    },
-  };
-}
-
-/**
- * For apps built without a composition root (tests): rollout deps on `pool` with their own metrics registry
- * and, unless one is given, a poll-only flag snapshot over `store` (local changes apply at once through the
- * store's subscription). Started here; `stop()` stops what was started here.
- */
-export async function startRolloutDeps(
-  options: Omit<RolloutDepsOptions, 'flags'> & { store: FlagStore; snapshot?: FlagSnapshot },
-): Promise<RolloutDeps> {
-  const metrics = options.metrics ?? createMetrics(new Registry());
-  const own = options.snapshot
-    ? undefined
-    : createFlagSnapshot({
-        store: options.store,
-        logger: options.logger,
-        onEvaluation: (e) => metrics.flagEvaluation(e),
-      });
-  let retry: NodeJS.Timeout | undefined;
-  const startSnapshot = async (): Promise<void> => {
-    try {
-      await own?.start();
-    } catch (raw) {
-      // Fail soft: until the flags load, every flag evaluates to its default (off: the legacy arm serves).
-      options.logger?.warn({ err: raw }, 'feature flags not loaded; retrying in 5 s');
-      retry = setTimeout(() => void startSnapshot(), 5000);
-      retry.unref();
-    }
-  };
-  await startSnapshot();
-  const deps = createRolloutDeps({ ...options, metrics, flags: options.snapshot ?? (own as FlagSnapshot) });
-  deps.start();
-  return {
-    ...deps,
-    async stop() {
-      if (retry) clearTimeout(retry);
-      await deps.stop();
-      await own?.stop();
     },
   };
 }

@@ -7,7 +7,7 @@ import type { SourceOverlapsQuerystring } from './statistics-schemas.js';
 const isSource = (value: string): value is SourceName => (SOURCES as readonly string[]).includes(value);
 
 /** `sources` as repeated keys and/or comma lists; an unknown name is a 400 listing the seven. */
-export function parseSources(raw: string | string[] | undefined): SourceName[] | undefined {
+function parseSources(raw: string | string[] | undefined): SourceName[] | undefined {
   if (raw === undefined) return undefined;
   const names = (Array.isArray(raw) ? raw : [raw])
     .flatMap((item) => item.split(','))

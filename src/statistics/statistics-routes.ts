@@ -2,7 +2,6 @@
 import type {} from '@fastify/swagger';
 import type { FastifyPluginAsync } from 'fastify';
 import { NoQuerystring } from '../genes/gene-schemas.js';
-import { queryErrorFormatter } from '../genes/query-error-formatter.js';
 import { toOverlapQuery } from './overlap-query.js';
 import type { StatisticsRepository } from './statistics-repository.js';
 import {
@@ -41,7 +40,6 @@ export const statisticsRoutes: FastifyPluginAsync<StatisticsRoutesOptions> = asy
         querystring: SourceOverlapsQuerystring,
         response: { 200: SourceOverlapsResponse },
       },
-      schemaErrorFormatter: queryErrorFormatter(SourceOverlapsQuerystring),
     },
     async (request) => {
       const started = performance.now();
@@ -70,7 +68,6 @@ export const statisticsRoutes: FastifyPluginAsync<StatisticsRoutesOptions> = asy
         querystring: NoQuerystring,
         response: { 200: StatisticsSummaryResponse },
       },
-      schemaErrorFormatter: queryErrorFormatter(NoQuerystring),
     },
     async () => {
       const started = performance.now();

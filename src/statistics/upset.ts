@@ -1,7 +1,7 @@
 import type { GeneFacts, PairOverlap, SourceCombination } from './statistics-repository.js';
 
 /** Genes whose sources are exactly `sets`. */
-export interface Intersection {
+interface Intersection {
   sets: string[];
   size: number;
   genes?: string[];

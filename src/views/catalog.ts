@@ -6,7 +6,7 @@ import { CHANGE_TRIGGER, type ColumnShape } from './view-sql.js';
  * named `schema.name`. A view's dependencies are the relations its _RETURN rule references in pg_depend.
  */
 
-export type RelationKind = 'view' | 'materialized' | 'table' | 'other';
+type RelationKind = 'view' | 'materialized' | 'table' | 'other';
 
 export interface LiveRelation {
   name: string;

@@ -24,7 +24,7 @@ export interface ScheduleSettings {
   maxStalenessMs: number;
 }
 
-export function dueAt(p: PendingChange, s: ScheduleSettings): number {
+function dueAt(p: PendingChange, s: ScheduleSettings): number {
   return Math.max(
     p.notBefore ?? Number.NEGATIVE_INFINITY,
     Math.min(p.lastAt + s.quietMs, p.firstAt + s.maxStalenessMs),

@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/pool.js';
 
-export const REFRESH_OUTCOMES = ['refreshed', 'skipped', 'failed'] as const;
+const REFRESH_OUTCOMES = ['refreshed', 'skipped', 'failed'] as const;
 export type RefreshOutcomeKind = (typeof REFRESH_OUTCOMES)[number];
 
 /** A row of kgdb_view_refresh_state. */

@@ -53,7 +53,7 @@ export interface ViewRefreshStats {
 }
 
 /** The small interface the metrics work depends on. */
-export interface RefreshStatsSource {
+interface RefreshStatsSource {
   stats(): ViewRefreshStats[];
 }
 

@@ -27,7 +27,7 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 const PLAIN_INDEX_COLUMN = /^[a-z_][a-z0-9_]*(\s+(asc|desc))?(\s+nulls\s+(first|last))?$/i;
 
 /** A plain column reference (what REFRESH … CONCURRENTLY requires of its unique index), not an expression. */
-export function isPlainColumn(column: string): boolean {
+function isPlainColumn(column: string): boolean {
   return PLAIN_INDEX_COLUMN.test(column.trim());
 }
 

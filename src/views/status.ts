@@ -7,7 +7,7 @@ import { readApplied } from './registry-store.js';
 import type { ViewDef, ViewKind } from './view-def.js';
 import { type ViewState, viewState } from './view-state.js';
 
-export interface ViewStatusEntry {
+interface ViewStatusEntry {
   name: string;
   kind: ViewKind;
   state: ViewState;

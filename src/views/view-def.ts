@@ -20,7 +20,7 @@ export interface IndexDef {
   where?: string;
 }
 
-export interface RefreshPolicy {
+interface RefreshPolicy {
   /** Refresh CONCURRENTLY once populated; requires a unique index on plain columns without WHERE. */
   concurrently: boolean;
 }

@@ -3,7 +3,7 @@ import type { AppliedView } from './registry-store.js';
 import type { ViewDef } from './view-def.js';
 import { viewVersion } from './view-sql.js';
 
-export const VIEW_STATES = ['in_sync', 'drifted', 'missing', 'outdated'] as const;
+const VIEW_STATES = ['in_sync', 'drifted', 'missing', 'outdated'] as const;
 /**
  * - in_sync: exists, the declared version is the one applied, and the live definition is the recorded one.
  * - missing: no relation of that name.

@@ -5,7 +5,8 @@ import { ADMIN_PREFIX, type RouteAccess } from '../../src/http/auth-plugin.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { addUser, bearer, buildAuthTestApp, loginAs } from './auth-test-kit.js';
 
-// DESIGN §5: "every admin route answers 401 without credentials and 403 for a non-admin".
+// Every admin route answers 401 without credentials and 403 for a non-admin (docs/api.md, "Authentication and
+// roles").
 // The walk is generic: it covers every route the app registers, including admin routes added later.
 
 let db: TestDatabase;

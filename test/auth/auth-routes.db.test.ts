@@ -219,7 +219,7 @@ describe('GET /api/auth/me', () => {
 });
 
 describe('login rate limit (per client address, per instance)', () => {
-  it('DESIGN §5: the default allows 10 attempts a minute, then 429 in the envelope', async () => {
+  it('the default allows 10 attempts a minute, then 429 in the envelope', async () => {
     const limited = await buildAuthTestApp(db.pool);
     try {
       // Bodies that fail validation cost no scrypt and still count: the limit runs before parsing.

@@ -99,7 +99,7 @@ describe('Authorization header', () => {
 });
 
 describe('roles', () => {
-  it('DESIGN §5: admin > curator > viewer', () => {
+  it('admin > curator > viewer', () => {
     expect(ROLES).toEqual(['viewer', 'curator', 'admin']);
     expect(hasRole('admin', 'admin')).toBe(true);
     expect(hasRole('admin', 'viewer')).toBe(true);
@@ -110,7 +110,7 @@ describe('roles', () => {
     expect(isRole(undefined)).toBe(false);
   });
 
-  it('DESIGN §5: 401 without credentials, 403 below the required role, public routes open', () => {
+  it('401 without credentials, 403 below the required role, public routes open', () => {
     expect(accessVerdict(undefined, undefined)).toEqual({ kind: 'allow' });
     expect(accessVerdict('viewer', undefined)).toEqual({ kind: 'allow' });
     expect(accessVerdict(undefined, 'admin')).toEqual({ kind: 'unauthenticated' });

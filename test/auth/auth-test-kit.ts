@@ -1,27 +1,37 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { type AuthDeps, createAuthDeps } from '../../src/auth/auth-deps.js';
+import type { Composition } from '../../src/app/compose.js';
+import type { AuthDeps } from '../../src/auth/auth-deps.js';
 import type { User } from '../../src/auth/auth-types.js';
 import { createUser } from '../../src/auth/create-user.js';
 import type { ScryptParams } from '../../src/auth/passwords.js';
 import type { Role } from '../../src/auth/roles.js';
 import type { Pool } from '../../src/db/pool.js';
-import { buildApp } from '../../src/http/app.js';
-import { createLogger } from '../../src/logger.js';
+import { composeTestApp } from '../helpers/app.js';
 
 /** Cheap scrypt for fixture users (≈1 ms); the defaults are covered in passwords.test.ts. */
 export const FAST_SCRYPT: ScryptParams = { ln: 10, r: 8, p: 1 };
 
 export interface AuthTestApp {
   app: FastifyInstance;
+  /** What `app` authenticates with (its JWT secret signs hand-made tokens). */
   auth: AuthDeps;
+  composition: Composition;
 }
 
-/** The real app (buildApp) with explicit auth deps; the caller may add routes before `app.ready()`. */
-export async function buildAuthTestApp(pool: Pool, overrides: Partial<AuthDeps> = {}): Promise<AuthTestApp> {
-  const auth = createAuthDeps(pool, { jwtSecret: randomBytes(32).toString('hex'), ...overrides });
-  const app = await buildApp({ logger: createLogger('silent'), pool, auth });
-  return { app, auth };
+/** Login limits a test narrows or widens (the composition's `swaps.auth`). */
+export type AuthLimits = Partial<Pick<AuthDeps, 'loginRateLimit' | 'loginLockout'>>;
+
+export interface AuthTestOptions extends AuthLimits {
+  metricsToken?: string;
+}
+
+/** The composed app (composeTestApp) with its own JWT secret; the caller may add routes before `app.ready()`. */
+export async function buildAuthTestApp(pool: Pool, options: AuthTestOptions = {}): Promise<AuthTestApp> {
+  const { metricsToken, ...limits } = options;
+  const jwtSecret = randomBytes(32).toString('hex');
+  const composition = await composeTestApp(pool, { jwtSecret, metricsToken, swaps: { auth: limits } });
+  return { app: composition.app, auth: composition.parts.auth, composition };
 }
 
 let counter = 0;

@@ -1,16 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import type { Registry } from 'prom-client';
+import type { Caching } from '../../src/app/caching.js';
+import type { Composition } from '../../src/app/compose.js';
 import type { Cache } from '../../src/cache/cache-types.js';
 import type { Pool } from '../../src/db/pool.js';
-import { createGeneCaching, type GeneCaching } from '../../src/genes/cache/gene-caching.js';
-import type { GeneRepository } from '../../src/genes/gene-repository.js';
-import { createViewGeneRepository } from '../../src/genes/views/view-gene-repository.js';
-import { buildApp } from '../../src/http/app.js';
-import { createLogger } from '../../src/logger.js';
-import {
-  createStatisticsRepository,
-  type StatisticsRepository,
-} from '../../src/statistics/statistics-repository.js';
+import { composeTestApp } from '../helpers/app.js';
 import { type GeneFixture, insertGenes, refreshMaterializedViews } from '../helpers/views.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -71,46 +64,38 @@ export async function seedCacheFixture(pool: Pool): Promise<Map<string, number>>
 
 export interface CachedApp {
   app: FastifyInstance;
-  caching: GeneCaching;
+  /** The composition's cache and its invalidation listener. */
+  caching: Pick<Caching, 'cache' | 'invalidator'>;
+  composition: Composition;
   close(): Promise<void>;
 }
 
 export interface CachedAppOptions {
   redisUrl?: string;
+  /** The cache listener's application_name, so a test can find (and terminate) its backend. */
   applicationName?: string;
-  /** Wraps the uncached views repositories (e.g. to count calls). */
-  genes?: GeneRepository;
-  statistics?: StatisticsRepository;
-  metrics?: Registry;
 }
 
-/** An app serving genes and statistics through a started cache, as the serve command wires it. */
+/**
+ * The production graph (composeTestApp) on `pool`: genes through the rollout switch (views at 100 % on a
+ * test database, so its cache serves them), statistics through the cache, the started invalidation listener.
+ */
 export async function buildCachedApp(pool: Pool, options: CachedAppOptions = {}): Promise<CachedApp> {
-  const caching = createGeneCaching({
-    db: pool,
-    connection: pool.options,
-    genes: options.genes ?? createViewGeneRepository(pool),
-    statistics: options.statistics ?? createStatisticsRepository(pool),
+  const composition = await composeTestApp(pool, {
     redisUrl: options.redisUrl,
-    listenerBackoff: { initialMs: 20, maxMs: 200 },
-    applicationName: options.applicationName ?? 'kgdb-cache-test',
-    metrics: options.metrics,
-  });
-  await caching.start();
-  const app = await buildApp({
-    logger: createLogger('silent'),
-    pool,
-    genes: caching.genes,
-    statistics: caching.statistics,
-    cache: caching.routes,
+    swaps: {
+      cache: {
+        // A terminated listener is back within a fraction of a second instead of the production backoff.
+        listenerBackoff: { initialMs: 20, maxMs: 200 },
+        applicationName: options.applicationName ?? 'kgdb-cache-test',
+      },
+    },
   });
   return {
-    app,
-    caching,
-    close: async () => {
-      await app.close();
-      await caching.close();
-    },
+    app: composition.app,
+    caching: composition.caching,
+    composition,
+    close: () => composition.app.close(),
   };
 }
 

@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { CACHE_NAMESPACES } from '../../src/app/caching.js';
 import { buildInvalidationMap } from '../../src/cache/invalidation-map.js';
-import { geneListKey, overlapKey, symbolKey } from '../../src/genes/cache/gene-cache-keys.js';
-import { GENE_CACHE_NAMESPACES } from '../../src/genes/cache/gene-cache-namespaces.js';
+import { geneListKey, symbolKey } from '../../src/genes/gene-cache-keys.js';
 import { toGeneListQuery } from '../../src/genes/gene-list-query.js';
 import type { GeneListQuerystring } from '../../src/genes/gene-schemas.js';
+import { overlapKey } from '../../src/statistics/statistics-cache.js';
 import { VIEWS } from '../../src/views/defs/index.js';
 import { buildRegistry } from '../../src/views/registry.js';
 
-describe('DESIGN §7: table → view → namespace closure from the view registry', () => {
-  const map = buildInvalidationMap(buildRegistry(VIEWS), GENE_CACHE_NAMESPACES);
+describe('table → view → namespace closure from the view registry', () => {
+  const map = buildInvalidationMap(buildRegistry(VIEWS), CACHE_NAMESPACES);
 
   it('base tables read live (directly or through plain views) clear the namespaces reading them', () => {
     expect(Object.fromEntries(map.byTable)).toEqual({

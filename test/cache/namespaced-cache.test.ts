@@ -34,7 +34,7 @@ describe('cache keys', () => {
 });
 
 describe('namespaced cache (memory layer)', () => {
-  it('DESIGN §7: 100 concurrent misses of one key run the loader once', async () => {
+  it('100 concurrent misses of one key run the loader once', async () => {
     const cache = liveCache();
     const gate = deferred<string>();
     let loads = 0;

@@ -10,11 +10,11 @@ const NOW = Date.UTC(2025, 5, 1, 12);
 const SEED = 42;
 const papers = demoPapers(SEED);
 
-/** evidence_data read field by field; each test checks the fields it reads against DESIGN §3.1. */
+/** evidence_data read field by field; each test checks the fields it reads against docs/data-model.md. */
 // biome-ignore lint/suspicious/noExplicitAny: a typed view of seven shapes would only restate what the tests assert
 type Data = Record<string, any>;
 
-/** DESIGN §3.1, key for key. */
+/** docs/data-model.md, "evidence_data per source", key for key. */
 const KEYS: Record<SourceName, { required: string[]; optional?: string[] }> = {
   PanelApp: {
     required: ['panels', 'regions', 'phenotypes', 'modes_of_inheritance', 'evidence_levels', 'panel_count'],
@@ -35,14 +35,14 @@ const bySource = (source: SourceName) => rows.filter((r) => r.source_name === so
 const data = (source: SourceName) => bySource(source).map((r) => r.evidence_data as Data);
 const lower = (titles: readonly string[]) => titles.map((t) => t.toLowerCase());
 
-describe('demo evidence_data (DESIGN §3.1)', () => {
+describe('demo evidence_data', () => {
   it('has one row per source of a gene, in source order, with the gene id', () => {
     const first = rows.slice(0, 7);
     expect(first.map((r) => r.source_name)).toEqual([...SOURCES]);
     expect(new Set(first.map((r) => r.gene_id))).toEqual(new Set([1]));
   });
 
-  it.each(SOURCES)('%s rows carry exactly the keys of DESIGN §3.1', (source) => {
+  it.each(SOURCES)('%s rows carry exactly the documented keys', (source) => {
     const { required, optional = [] } = KEYS[source];
     for (const d of data(source)) {
       const keys = Object.keys(d);
@@ -93,7 +93,7 @@ describe('demo evidence_data (DESIGN §3.1)', () => {
     expect(Math.max(...data('DiagnosticPanels').map((d) => d.panel_count))).toBeGreaterThan(10);
   });
 
-  it('GenCC and ClinGen: distinct titles from DESIGN, in varying case and order, sometimes several', () => {
+  it('GenCC and ClinGen: distinct documented titles, in varying case and order, sometimes several', () => {
     const check = (source: 'GenCC' | 'ClinGen', allowed: readonly string[]) => {
       const all = data(source).map((d) => d.classifications as string[]);
       for (const titles of all) {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DemoOptions, replaceDemo, seedDemo } from '../../src/data/demo/seed-demo.js';
+import type { DemoOptions } from '../../src/data/demo/demo-options.js';
+import { replaceDemo, seedDemo } from '../../src/data/demo/seed-demo.js';
 import type { Pool } from '../../src/db/pool.js';
 import { KgdbError } from '../../src/errors.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -93,7 +94,7 @@ describe('kgdb seed --demo on PostgreSQL', () => {
       expect(fc[table]).not.toBe(fa[table]);
   });
 
-  it('DESIGN §3.1: every source has its keys, and the counts the scoring views read agree with the lists', async () => {
+  it('every source has its keys, and the counts the scoring views read agree with the lists', async () => {
     const { rows } = await a.pool.query<{ source_name: string; keys: string[] }>(
       `select source_name, array_agg(distinct k order by k) as keys
          from gene_evidence, jsonb_object_keys(evidence_data) k group by source_name order by source_name`,

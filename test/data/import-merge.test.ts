@@ -55,7 +55,7 @@ const existing = (id: number, symbol: string, hgnc: string | null, current = tru
   current,
 });
 
-describe('DESIGN §3.2: a gene is keyed by HGNC id when present, else by symbol case-insensitively', () => {
+describe('a gene is keyed by HGNC id when present, else by symbol case-insensitively', () => {
   it('groups entries with one HGNC id, whatever their symbol', () => {
     const batch = groupByGene([panels('PKD1', 'HGNC:9008', ['A']), panels('PKD-1', 'HGNC:9008', ['B'])]);
     expect(batch.map((g) => [g.key, g.symbol, g.contributions.length])).toEqual([
@@ -137,7 +137,7 @@ describe('collectEvidence', () => {
   });
 });
 
-describe('DESIGN §3.2: merge semantics — union the sets, recompute the counts', () => {
+describe('merge semantics — union the sets, recompute the counts', () => {
   const merge = (contributions: Contribution[], stored?: Parameters<typeof mergeEvidence>[1]) =>
     mergeEvidence(contributions[0]?.source ?? 'HPO', stored, contributions);
 

@@ -21,7 +21,7 @@ const never = (message: string): never => {
   throw new Error(message);
 };
 
-describe('parseDiagnosticPanels (DESIGN §3.2)', () => {
+describe('parseDiagnosticPanels', () => {
   it('turns every gene entry into panels + provider + HGNC id, dated by scraped_at', () => {
     const got = parseDiagnosticPanels('lab.json', {
       provider_name: ' Lab A ',
@@ -71,7 +71,7 @@ describe('parseDiagnosticPanels (DESIGN §3.2)', () => {
   });
 });
 
-describe('parseLiterature (DESIGN §3.2)', () => {
+describe('parseLiterature', () => {
   const paper = {
     pmid: 35005812,
     title: 'Targeted NGS in fetuses',

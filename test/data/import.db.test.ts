@@ -31,7 +31,7 @@ beforeEach(async () => {
   await db.pool.query('truncate genes restart identity cascade');
 });
 afterEach(() => {
-  // STYLE rule 24: every borrowed client went back to the pool.
+  // Leak check: every borrowed client went back to the pool.
   expect(db.pool.totalCount - db.pool.idleCount).toBe(0);
 });
 
@@ -102,7 +102,7 @@ async function importError(paths: string[]): Promise<KgdbError> {
   throw new Error('expected the import to fail');
 }
 
-describe.skipIf(!hasUpstream)('DESIGN §3.2: the 21 upstream files', () => {
+describe.skipIf(!hasUpstream)('the 21 upstream files', () => {
   it('import into an empty database as 1,205 genes and 1,781 evidence rows (966 + 815)', async () => {
     const phases: string[] = [];
     const progress: Progress = { start: (label) => phases.push(label), advance() {}, done() {} };
@@ -167,7 +167,7 @@ describe.skipIf(!hasUpstream)('DESIGN §3.2: the 21 upstream files', () => {
   });
 });
 
-describe('DESIGN §3.2: merging into what is stored', () => {
+describe('merging into what is stored', () => {
   it('unions panels and providers across files and runs, and recomputes the counts', async () => {
     const a = await fixture(
       'a.json',

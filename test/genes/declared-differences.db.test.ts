@@ -1,24 +1,23 @@
-import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_GUARD_OPTIONS, DEFAULT_GUARD_THRESHOLDS } from '../../src/config.js';
 import {
-  type DomainRepositories,
+  type GeneArms,
   geneDetailExperiment,
   geneEvidenceExperiment,
 } from '../../src/genes/gene-experiments.js';
 import type { GeneRepository } from '../../src/genes/gene-repository.js';
 import { createLegacyGeneRepository } from '../../src/genes/legacy/legacy-gene-repository.js';
 import { createViewGeneRepository } from '../../src/genes/views/view-gene-repository.js';
-import { createLegacyLogRepository } from '../../src/logs/legacy/legacy-log-repository.js';
-import { createViewLogRepository } from '../../src/logs/views/view-log-repository.js';
-import { createMetrics } from '../../src/metrics/metrics.js';
 import type { ArmRequest } from '../../src/rollout/experiments/arm-switch.js';
 import type { ExperimentResult } from '../../src/rollout/experiments/experiment-types.js';
 import { createFlagSnapshot, type FlagSnapshot } from '../../src/rollout/flags/flag-snapshot.js';
 import { createFlagStore, type FlagStore } from '../../src/rollout/flags/flag-store.js';
 import { createGuardLoop } from '../../src/rollout/guard/guard-loop.js';
 import { createRolloutDeps, type RolloutDeps } from '../../src/rollout/rollout-deps.js';
+import { VIEWS_ROLLOUT } from '../../src/rollout-plan.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { type GeneFixture, insertGenes, refreshMaterializedViews } from '../helpers/views.js';
+import { rolloutTestOptions } from '../rollout/rollout-test-options.js';
 
 /**
  * docs/rollout.md, declared differences: upstream scored a ClinGen row by the FIRST classification listed, the
@@ -51,7 +50,7 @@ let db: TestDatabase;
 let store: FlagStore;
 let snapshot: FlagSnapshot;
 let upstreamLegacy: GeneRepository;
-let repositories: DomainRepositories;
+let arms: GeneArms;
 let rollout: RolloutDeps | undefined;
 
 beforeAll(async () => {
@@ -62,12 +61,7 @@ beforeAll(async () => {
   snapshot = createFlagSnapshot({ store, pollMs: 250 });
   await snapshot.start();
   upstreamLegacy = createLegacyGeneRepository(db.pool, { clinGen: 'first' });
-  repositories = {
-    legacyGenes: upstreamLegacy,
-    viewGenes: createViewGeneRepository(db.pool),
-    legacyLogs: createLegacyLogRepository(db.pool),
-    viewLogs: createViewLogRepository(db.pool),
-  };
+  arms = { legacy: upstreamLegacy, views: createViewGeneRepository(db.pool) };
 });
 afterEach(async () => {
   await rollout?.stop();
@@ -89,9 +83,9 @@ async function rolling(): Promise<RolloutDeps> {
   await snapshot.reload();
   // Room for every comparison at once: this test is about their outcomes, not about shedding load.
   const deps = createRolloutDeps({
+    ...rolloutTestOptions(),
     pool: db.pool,
     flags: snapshot,
-    metrics: createMetrics(new Registry()),
     maxInFlight: 64,
     maxVerifyInFlight: 64,
   });
@@ -103,8 +97,8 @@ async function rolling(): Promise<RolloutDeps> {
 type Sample = Pick<ExperimentResult, 'outcome' | 'rules' | 'diff'>;
 
 async function liveTraffic(deps: RolloutDeps, withRule: boolean): Promise<Sample[]> {
-  const detail = geneDetailExperiment(repositories);
-  const evidence = geneEvidenceExperiment(repositories);
+  const detail = geneDetailExperiment(arms);
+  const evidence = geneEvidenceExperiment(arms);
   const definitions = withRule
     ? [detail, evidence]
     : [
@@ -129,8 +123,13 @@ async function guardTick() {
     flags: snapshot,
     store,
     instanceId: 'declared-differences-test',
+    plan: VIEWS_ROLLOUT,
     // This test is about mismatches: a slow run on a busy machine must not be what rolls back.
-    options: { thresholds: { minSamples: 50, maxP99Ms: 60_000 }, lookbackMs: 600_000 },
+    options: {
+      ...DEFAULT_GUARD_OPTIONS,
+      lookbackMs: 600_000,
+      thresholds: { ...DEFAULT_GUARD_THRESHOLDS, minSamples: 50, maxP99Ms: 60_000 },
+    },
   });
   try {
     return await loop.tick();
@@ -141,7 +140,7 @@ async function guardTick() {
 
 describe('declared differences: ClinGen scored by its first classification (upstream) vs its strongest', () => {
   it('the legacy variant really scores differently, and only ClinGen', async () => {
-    const views = repositories.viewGenes;
+    const views = arms.views;
     const [a, b] = await Promise.all([upstreamLegacy.findBySymbol('CLIN0'), views.findBySymbol('CLIN0')]);
     expect(a?.score_breakdown.ClinGen).toBe(0.4);
     expect(b?.score_breakdown.ClinGen).toBe(1);

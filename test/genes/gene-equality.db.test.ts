@@ -5,51 +5,52 @@ import type { GeneListQuery, GeneRepository } from '../../src/genes/gene-reposit
 import { parseSort } from '../../src/genes/gene-sort.js';
 import { createLegacyGeneRepository } from '../../src/genes/legacy/legacy-gene-repository.js';
 import { createViewGeneRepository } from '../../src/genes/views/view-gene-repository.js';
-import { buildApp } from '../../src/http/app.js';
-import { createLogger } from '../../src/logger.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { testApp } from '../helpers/app.js';
 import { insertGenes, refreshMaterializedViews } from '../helpers/views.js';
+import { type ArmDatabases, armDatabases, servedArm } from './arm-databases.js';
 
-// Issue 4 item 2: the legacy repository (scores computed inline) and the view repository return identical
-// response bodies, floats included, for every request of the matrix.
+// Issue 4 item 2: the legacy arm (scores computed inline) and the views arm return identical response bodies,
+// floats included, for every request of the matrix. Each arm serves from its own copy of the data, put in
+// front by that copy's rollout flag; the views arm answers through the cache, as in production.
 
-let db: TestDatabase;
+let dbs: ArmDatabases;
 let legacyApp: FastifyInstance;
 let viewsApp: FastifyInstance;
 let legacy: GeneRepository;
 let views: GeneRepository;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  await seedDemo(db.pool, {
-    genes: 2_000,
-    evidence: 10_000,
-    logs: 0,
-    seed: 7,
-    now: new Date('2025-06-01T00:00:00Z'),
+  dbs = await armDatabases(async (pool) => {
+    await seedDemo(pool, {
+      genes: 2_000,
+      evidence: 10_000,
+      logs: 0,
+      seed: 7,
+      now: new Date('2025-06-01T00:00:00Z'),
+    });
+    // Symbols with LIKE metacharacters, a gene without evidence, and one whose only evidence scores 0.
+    await insertGenes(pool, [
+      {
+        symbol: 'PCT%X1',
+        evidence: { Literature: { publications: ['1', '2'] }, HPO: { hpo_terms: ['HP:1'] } },
+      },
+      { symbol: 'UND_X2', evidence: { ClinGen: { classifications: ['Moderate'] } } },
+      { symbol: 'BSL\\X3', evidence: { GenCC: { classifications: ['Limited', 'Strong'] } } },
+      { symbol: 'NOEVID1' },
+      { symbol: 'ZEROSCORE1', evidence: { ClinGen: { classifications: ['Refuted Evidence'] } } },
+    ]);
+    await refreshMaterializedViews(pool);
   });
-  // Symbols with LIKE metacharacters, a gene without evidence, and one whose only evidence scores 0.
-  await insertGenes(db.pool, [
-    {
-      symbol: 'PCT%X1',
-      evidence: { Literature: { publications: ['1', '2'] }, HPO: { hpo_terms: ['HP:1'] } },
-    },
-    { symbol: 'UND_X2', evidence: { ClinGen: { classifications: ['Moderate'] } } },
-    { symbol: 'BSL\\X3', evidence: { GenCC: { classifications: ['Limited', 'Strong'] } } },
-    { symbol: 'NOEVID1' },
-    { symbol: 'ZEROSCORE1', evidence: { ClinGen: { classifications: ['Refuted Evidence'] } } },
-  ]);
-  await refreshMaterializedViews(db.pool);
-  legacy = createLegacyGeneRepository(db.pool);
-  views = createViewGeneRepository(db.pool);
-  const logger = createLogger('silent');
-  legacyApp = await buildApp({ logger, pool: db.pool, genes: legacy });
-  viewsApp = await buildApp({ logger, pool: db.pool, genes: views });
+  // The repositories directly, on one copy (the rows are the same in both).
+  legacy = createLegacyGeneRepository(dbs.views.pool);
+  views = createViewGeneRepository(dbs.views.pool);
+  legacyApp = await testApp(dbs.legacy.pool);
+  viewsApp = await testApp(dbs.views.pool);
 });
 afterAll(async () => {
-  await legacyApp.close();
-  await viewsApp.close();
-  await db.drop();
+  await legacyApp?.close();
+  await viewsApp?.close();
+  await dbs?.drop();
 });
 
 const SORT_FIELDS = [
@@ -147,6 +148,7 @@ describe('legacy vs views: identical response bodies', () => {
     ]);
     expect(a.statusCode, a.body).toBe(200);
     expect(b.statusCode, b.body).toBe(200);
+    expect([servedArm(a), servedArm(b)]).toEqual(['legacy', 'views']);
     expect(JSON.parse(b.body)).toEqual(JSON.parse(a.body));
     expect(b.body).toBe(a.body);
   });
@@ -172,6 +174,7 @@ describe('legacy vs views: identical response bodies', () => {
         viewsApp.inject({ method: 'GET', url }),
       ]);
       expect([a.statusCode, b.statusCode]).toEqual([404, 404]);
+      expect([servedArm(a), servedArm(b)]).toEqual(['legacy', 'views']);
       expect(a.json().error.code).toBe('GENE_NOT_FOUND');
       expect(b.json().error.code).toBe('GENE_NOT_FOUND');
     }

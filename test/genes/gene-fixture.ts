@@ -2,7 +2,7 @@ import type { Queryable } from '../../src/db/pool.js';
 import { type GeneFixture, insertGenes } from '../helpers/views.js';
 
 /**
- * A dataset small enough to score by hand (DESIGN §4). Active sources N = 4 (ClinGen, GenCC, Literature,
+ * A dataset small enough to score by hand (docs/scoring.md). Active sources N = 4 (ClinGen, GenCC, Literature,
  * PanelApp). Literature percentiles: NPHS1 (1 paper) 0, UMOD (2) 0.5, PKD1 (3) 1; PanelApp has one row → 0.
  *   PKD1   ClinGen 1 + GenCC 1 + Literature 1 + PanelApp 0 = 3 → 75 %, 4 sources: comprehensive_support
  *   PKD2   ClinGen 1 + GenCC 0.8 = 1.8 → 45 %, 2 sources: established_support

@@ -12,7 +12,7 @@ function errorOf(fn: () => unknown): { parameter: string | undefined; detail: st
   throw new Error('expected a KgdbError');
 }
 
-describe('toGeneListQuery (DESIGN §5 GET /api/genes/)', () => {
+describe('toGeneListQuery (GET /api/genes/ parameters)', () => {
   it('applies the defaults: page 1, 20 rows, zero scores hidden, default sort', () => {
     expect(toGeneListQuery({})).toEqual({
       page: 1,

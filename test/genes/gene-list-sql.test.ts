@@ -8,7 +8,7 @@ import {
   whereClause,
 } from '../../src/genes/views/gene-list-sql.js';
 
-describe('gene list SQL builder (STYLE rule 12: whitelisted identifiers, bound values)', () => {
+describe('gene list SQL builder: whitelisted identifiers, bound values', () => {
   it('escapes LIKE metacharacters so %, _ and \\ match literally', () => {
     expect(containsPattern('50%_a\\b')).toBe('%50\\%\\_a\\\\b%');
     expect(containsPattern('pkd')).toBe('%pkd%');

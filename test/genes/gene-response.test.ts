@@ -16,7 +16,7 @@ const page = (total: number): GenePage => ({
   },
 });
 
-describe('gene list response (DESIGN §5)', () => {
+describe('gene list response', () => {
   it('links keep the request filters as sent and replace the page keys', () => {
     expect(pageLink('/api/genes/?filter[search]=a%25b&page[number]=3&sort=-id&page%5Bsize%5D=5', 2, 5)).toBe(
       '/api/genes/?page[number]=2&page[size]=5&filter[search]=a%25b&sort=-id',

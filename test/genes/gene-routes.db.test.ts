@@ -1,36 +1,28 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GeneRepository } from '../../src/genes/gene-repository.js';
-import { createLegacyGeneRepository } from '../../src/genes/legacy/legacy-gene-repository.js';
-import { createViewGeneRepository } from '../../src/genes/views/view-gene-repository.js';
-import { buildApp } from '../../src/http/app.js';
-import { createLogger } from '../../src/logger.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { testApp } from '../helpers/app.js';
 import { refreshMaterializedViews } from '../helpers/views.js';
+import { ARMS, type Arm, type ArmDatabases, armDatabases, servedArm } from './arm-databases.js';
 import { insertFixture, PKD2_PERCENT } from './gene-fixture.js';
 
-// DESIGN §5 GET /api/genes/, /api/genes/{symbol}, /api/genes/{symbol}/evidence: the contract, for both
-// repositories.
+// GET /api/genes/, /api/genes/{symbol}, /api/genes/{symbol}/evidence: the contract (docs/api.md, "Genes"), for
+// both arms. Each arm has its own copy of the fixture and the production app on it; the rollout flag of that
+// copy puts the arm in front (the views arm answering through the cache, as in production).
 
-let db: TestDatabase;
+let dbs: ArmDatabases;
 let ids: Map<string, number>;
-const apps = new Map<string, FastifyInstance>();
+const apps = new Map<Arm, FastifyInstance>();
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  ids = await insertFixture(db.pool);
-  await refreshMaterializedViews(db.pool);
-  const repositories: Record<string, GeneRepository> = {
-    legacy: createLegacyGeneRepository(db.pool),
-    views: createViewGeneRepository(db.pool),
-  };
-  for (const [name, genes] of Object.entries(repositories)) {
-    apps.set(name, await buildApp({ logger: createLogger('silent'), pool: db.pool, genes }));
-  }
+  dbs = await armDatabases(async (pool) => {
+    ids = await insertFixture(pool);
+    await refreshMaterializedViews(pool);
+  });
+  for (const arm of ARMS) apps.set(arm, await testApp(dbs[arm].pool));
 });
 afterAll(async () => {
   for (const app of apps.values()) await app.close();
-  await db.drop();
+  await dbs?.drop();
 });
 
 const id = (symbol: string) => String(ids.get(symbol));
@@ -51,14 +43,20 @@ const PKD2_LIST_ATTRIBUTES = {
   sources: ['ClinGen', 'GenCC'],
 };
 
-describe.each(['legacy', 'views'])('%s repository', (name) => {
+describe.each(ARMS)('%s arm', (arm) => {
   const get = async (url: string) => {
-    const app = apps.get(name);
-    if (!app) throw new Error(`no app ${name}`);
+    const app = apps.get(arm);
+    if (!app) throw new Error(`no app for the ${arm} arm`);
     return app.inject({ method: 'GET', url });
   };
 
-  it('DESIGN §5: default list = scored genes by score, JSON:API shape with meta and links', async () => {
+  it('the rollout flag puts this arm in front for list, detail and evidence', async () => {
+    for (const url of ['/api/genes/', '/api/genes/PKD1', '/api/genes/PKD1/evidence', '/api/genes/NOPE']) {
+      expect(servedArm(await get(url)), url).toBe(arm);
+    }
+  });
+
+  it('default list = scored genes by score, JSON:API shape with meta and links', async () => {
     const res = await get('/api/genes/');
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
@@ -221,7 +219,7 @@ describe.each(['legacy', 'views'])('%s repository', (name) => {
     });
   });
 
-  it('DESIGN §5: one gene by symbol, case-insensitive, with its score breakdown', async () => {
+  it('one gene by symbol, case-insensitive, with its score breakdown', async () => {
     const res = await get('/api/genes/pkd2');
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
@@ -248,7 +246,7 @@ describe.each(['legacy', 'views'])('%s repository', (name) => {
     });
   });
 
-  it("DESIGN §5: a gene's evidence with normalized scores rounded to 4", async () => {
+  it("a gene's evidence with normalized scores rounded to 4", async () => {
     const res = await get('/api/genes/PKD1/evidence');
     expect(res.statusCode).toBe(200);
     const body = res.json();

@@ -12,7 +12,7 @@ function errorOf(fn: () => unknown): KgdbError {
   throw new Error('expected a KgdbError');
 }
 
-describe('parseSort (DESIGN §5 sort)', () => {
+describe('parseSort', () => {
   it('defaults to -evidence_score,approved_symbol when absent or empty', () => {
     const expected = [
       { field: 'evidence_score', descending: true },

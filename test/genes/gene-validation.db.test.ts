@@ -1,11 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/http/app.js';
-import { createLogger } from '../../src/logger.js';
+import { testApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { refreshMaterializedViews } from '../helpers/views.js';
 
-// DESIGN §5: every bad value is a 400 in the error envelope naming the parameter and what it accepts;
+// Every bad value is a 400 in the error envelope naming the parameter and what it accepts (docs/api.md, "Validation");
 // nothing is silently ignored or capped.
 
 let db: TestDatabase;
@@ -14,7 +13,7 @@ let app: FastifyInstance;
 beforeAll(async () => {
   db = await createTestDatabase();
   await refreshMaterializedViews(db.pool);
-  app = await buildApp({ logger: createLogger('silent'), pool: db.pool });
+  app = await testApp(db.pool);
 });
 afterAll(async () => {
   await app.close();

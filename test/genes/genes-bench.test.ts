@@ -23,7 +23,7 @@ describe('gene benchmark helpers', () => {
     });
   });
 
-  it("covers the issue's cases: page sizes 10, 20, 100, 1000 (repository), a search, every sort both ways", () => {
+  it('covers the benchmark cases: page sizes 10, 20, 100, 1000 (repository), a search, every sort both ways', () => {
     const cases = geneBenchCases('pkd');
     expect(cases.map((c) => c.name)).toContain('page size 1000 (repository)');
     expect(cases.filter((c) => c.name.startsWith('sort '))).toHaveLength(18);

@@ -3,6 +3,7 @@ import type { Queryable } from '../../src/db/pool.js';
 import { toGeneListQuery } from '../../src/genes/gene-list-query.js';
 import type { GeneRepository } from '../../src/genes/gene-repository.js';
 import type { GeneRoutesOptions } from '../../src/genes/gene-routes.js';
+import type { GeneService, GeneServiceDeps } from '../../src/genes/gene-service.js';
 import { createLegacyGeneRepository } from '../../src/genes/legacy/legacy-gene-repository.js';
 import { createViewGeneRepository, viewListSql } from '../../src/genes/views/view-gene-repository.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -74,11 +75,14 @@ describe('view repository plans', () => {
   });
 });
 
-describe('types (STYLE rule 24)', () => {
-  it('both factories build the one GeneRepository the routes take', () => {
+describe('types', () => {
+  it('both factories build the one GeneRepository the gene service takes for either arm', () => {
     expectTypeOf(createLegacyGeneRepository).parameter(0).toEqualTypeOf<Queryable>();
     expectTypeOf(createLegacyGeneRepository).returns.toEqualTypeOf<GeneRepository>();
     expectTypeOf(createViewGeneRepository).returns.toEqualTypeOf<GeneRepository>();
-    expectTypeOf<GeneRoutesOptions['genesFor']>().returns.toEqualTypeOf<GeneRepository>();
+    expectTypeOf<GeneServiceDeps['legacy']>().toEqualTypeOf<GeneRepository>();
+    expectTypeOf<GeneServiceDeps['views']>().toEqualTypeOf<GeneRepository>();
+    // The routes see neither repository: they call the service, which picks the arm per caller.
+    expectTypeOf<GeneRoutesOptions['genes']>().toEqualTypeOf<GeneService>();
   });
 });

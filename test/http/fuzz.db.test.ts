@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../../src/app/serve.js';
 import { issueApiToken } from '../../src/auth/issue-api-token.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { silentProgress } from '../../src/progress.js';
-import { type RunningServer, startServer } from '../../src/server.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { insertGenes, refreshMaterializedViews } from '../helpers/views.js';
 import { insertLogs } from '../logs/log-fixture.js';
@@ -109,7 +109,7 @@ const armOf = (header: unknown) => /arm;desc="(\w+)"/.exec(String(header ?? ''))
 
 /** Waits until this instance serves the gene list from `arm` (flag changes arrive by NOTIFY). */
 async function servedBy(arm: Arm): Promise<void> {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 30_000;
   for (;;) {
     const res = await server.app.inject({ url: '/api/genes/?sort=id' });
     if (armOf(res.headers['server-timing']) === arm) return;

@@ -1,33 +1,60 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Composition } from '../../src/app/compose.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
-import { buildApp } from '../../src/http/app.js';
 import { errorCodeOf } from '../../src/http/errors.js';
-import { createLogger } from '../../src/logger.js';
+import { composeTestApp, testApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { startProxy, type TcpProxy, throughProxy } from './tcp-proxy.js';
+
+const DEADLINE_MS = 30_000;
 
 let db: TestDatabase;
 let app: FastifyInstance;
-/** A pool whose server refuses every connection (nothing listens on port 1): a database that is down. */
+/**
+ * A second composition whose database went away after it started (compose waits for its LISTEN connections,
+ * so it cannot start without one): its pool reaches PostgreSQL through a proxy that is then closed, so every
+ * new connection is refused, as from a host where nothing listens.
+ */
+let proxy: TcpProxy;
 let dead: Pool;
+let deadComposition: Composition;
 let deadApp: FastifyInstance;
 /** What an onResponse hook of deadApp read: the status and errorCodeOf(reply). */
 const seen: { status: number; code: string | undefined }[] = [];
 
+/** Polls a state until it holds; the deadline only bounds a hang. */
+async function until(what: string, condition: () => boolean): Promise<void> {
+  const deadline = performance.now() + DEADLINE_MS;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`no ${what} within ${DEADLINE_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 beforeAll(async () => {
   db = await createTestDatabase();
-  app = await buildApp({ logger: createLogger('silent'), pool: db.pool });
-  dead = createPool({ connectionString: 'postgres://nobody:x@127.0.0.1:1/none', max: 1 });
-  deadApp = await buildApp({ logger: createLogger('silent'), pool: dead });
+  app = await testApp(db.pool);
+  proxy = await startProxy(Number(new URL(db.url).port));
+  dead = createPool({ connectionString: throughProxy(db.url, proxy), max: 1 });
+  deadComposition = await composeTestApp(dead);
+  deadApp = deadComposition.app;
   deadApp.addHook('onResponse', async (_request, reply) => {
     seen.push({ status: reply.statusCode, code: errorCodeOf(reply) });
   });
+  await deadApp.ready();
+  await proxy.close();
+  // The database is gone once the composition has seen it go: the cache's listener lost its connection (the
+  // cache then serves nothing from memory) and the pool holds no connection from before.
+  await until('the cache listener to notice', () => !deadComposition.caching.cache.live);
+  await until('the pool to drop its connections', () => dead.totalCount === 0);
 });
 afterAll(async () => {
-  await app.close();
+  await app?.close();
   await deadApp?.close();
   await dead?.end();
-  await db.drop();
+  await proxy?.close();
+  await db?.drop();
 });
 
 describe('GET /health', () => {

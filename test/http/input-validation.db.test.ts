@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../../src/app/serve.js';
 import { issueApiToken } from '../../src/auth/issue-api-token.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { encodeCursor } from '../../src/logs/log-cursor.js';
 import { silentProgress } from '../../src/progress.js';
-import { type RunningServer, startServer } from '../../src/server.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { insertGenes, refreshMaterializedViews } from '../helpers/views.js';
 import { insertLogs } from '../logs/log-fixture.js';

@@ -2,8 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/http/app.js';
-import { createLogger } from '../../src/logger.js';
+import { testApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 const UPSTREAM = path.resolve(import.meta.dirname, '../../../shared/data/upstream/openapi.snapshot.json');
@@ -20,7 +19,7 @@ let spec: Spec;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  app = await buildApp({ logger: createLogger('silent'), pool: db.pool });
+  app = await testApp(db.pool);
   spec = (await app.inject({ url: '/openapi.json' })).json();
 });
 afterAll(async () => {

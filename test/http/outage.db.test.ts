@@ -1,17 +1,17 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../../src/app/serve.js';
 import { issueApiToken } from '../../src/auth/issue-api-token.js';
 import { loadConfig } from '../../src/config.js';
 import { type EmbeddedServer, startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { createLogger } from '../../src/logger.js';
 import { silentProgress } from '../../src/progress.js';
-import { type RunningServer, startServer } from '../../src/server.js';
 import { insertGenes, refreshMaterializedViews } from '../helpers/views.js';
+import { startProxy, type TcpProxy, throughProxy } from './tcp-proxy.js';
 
 /**
  * README "Decisions", outages: while PostgreSQL is down every database-backed route answers 503 with Retry-After
@@ -26,45 +26,6 @@ import { insertGenes, refreshMaterializedViews } from '../helpers/views.js';
 const logger = createLogger('silent');
 const CONCURRENCY = 20;
 const DEADLINE_MS = 60_000;
-
-interface TcpProxy {
-  port: number;
-  /** Forward new connections to this port; null = PostgreSQL is down, reset them. */
-  target(port: number | null): void;
-  close(): Promise<void>;
-}
-
-async function startProxy(initial: number): Promise<TcpProxy> {
-  let upstreamPort: number | null = initial;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    sockets.add(client);
-    client.on('close', () => sockets.delete(client));
-    client.on('error', () => {});
-    if (upstreamPort === null) return void client.resetAndDestroy();
-    const upstream = net.connect(upstreamPort, '127.0.0.1');
-    sockets.add(upstream);
-    upstream.on('close', () => sockets.delete(upstream));
-    // PostgreSQL gone: the client sees a reset, as it would from a host whose server stopped.
-    upstream.on('error', () => client.resetAndDestroy());
-    upstream.on('end', () => client.end());
-    client.on('end', () => upstream.end());
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    target: (port) => {
-      upstreamPort = port;
-    },
-    close: () =>
-      new Promise((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 type Phase = 'up' | 'stopping' | 'down' | 'after';
 
@@ -94,9 +55,11 @@ beforeAll(async () => {
   await chmod(dataDir, 0o755);
   postgres = await startEmbeddedPostgres({ dataDir, logger, settings: { fsync: 'off' } });
   proxy = await startProxy(portOf(postgres.url));
-  const url = new URL(postgres.url);
-  url.port = String(proxy.port);
-  const env = { DATABASE_URL: url.toString(), KGDB_SEED_DEMO: 'false', KGDB_GUARD_INTERVAL_S: '3600' };
+  const env = {
+    DATABASE_URL: throughProxy(postgres.url, proxy),
+    KGDB_SEED_DEMO: 'false',
+    KGDB_GUARD_INTERVAL_S: '3600',
+  };
   server = await startServer({ ...loadConfig(env), port: 0, poolSize: 4 }, logger, silentProgress);
   await insertGenes(server.db.pool, [
     { symbol: 'PKD1', hgncId: 'HGNC:9008', evidence: { ClinGen: { classifications: ['Definitive'] } } },

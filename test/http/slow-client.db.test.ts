@@ -1,9 +1,8 @@
 import net from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/http/app.js';
 import { HTTP_TIMEOUTS } from '../../src/http/http-timeouts.js';
-import { createLogger } from '../../src/logger.js';
+import { testApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 /**
@@ -21,7 +20,7 @@ let port: number;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  app = await buildApp({ logger: createLogger('silent'), pool: db.pool });
+  app = await testApp(db.pool);
   await app.listen({ host: '127.0.0.1', port: 0 });
   port = (app.server.address() as net.AddressInfo).port;
 });

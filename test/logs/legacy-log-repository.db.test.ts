@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminLogsExperiment } from '../../src/genes/gene-experiments.js';
-import type { GeneRepository } from '../../src/genes/gene-repository.js';
 import { createLegacyLogRepository } from '../../src/logs/legacy/legacy-log-repository.js';
+import { adminLogsExperiment } from '../../src/logs/log-experiments.js';
 import { parseLogQuery } from '../../src/logs/log-query.js';
 import type { LogQuery } from '../../src/logs/log-repository.js';
 import { createViewLogRepository } from '../../src/logs/views/view-log-repository.js';
@@ -14,7 +13,6 @@ import { ensureLogView, insertLogs } from './log-fixture.js';
 
 let db: TestDatabase;
 const ADMIN_ROWS = 10_050;
-const unused = {} as GeneRepository;
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -45,10 +43,8 @@ describe('legacy log repository', () => {
 
   it('the admin_logs experiment declares exactly that difference: ignored as estimated_log_total', async () => {
     const definition = adminLogsExperiment({
-      legacyGenes: unused,
-      viewGenes: unused,
-      legacyLogs: createLegacyLogRepository(db.pool),
-      viewLogs: createViewLogRepository(db.pool),
+      legacy: createLegacyLogRepository(db.pool),
+      views: createViewLogRepository(db.pool),
     });
     const experimenter = createExperimenter({ recorder: { record: () => {} } });
     const run = (q: LogQuery) => experimenter.runNow(specFields(definition, q));

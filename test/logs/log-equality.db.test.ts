@@ -9,15 +9,16 @@ import { type LogQueryParams, parseLogQuery } from '../../src/logs/log-query.js'
 import type { LogRepository } from '../../src/logs/log-repository.js';
 import { LOG_SORT_FIELDS, type LogSortField } from '../../src/logs/log-sort.js';
 import { createViewLogRepository } from '../../src/logs/views/view-log-repository.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { buildLogApp, ensureLogView, insertLogs, tokenHeaders } from './log-fixture.js';
+import { type ArmDatabases, armDatabases, servedArm } from '../genes/arm-databases.js';
+import { ensureLogView, insertLogs, logTestApp, tokenHeaders } from './log-fixture.js';
 
 // The two arms of the admin-logs experiment: the legacy port (its own SQL over system_logs) and the views
 // arm (admin_logs_filtered and its builders) answer every request with the same body (rows, totals below the
 // views' count cap, has_more, next_cursor), and both agree with an oracle query written independently of
-// either (NULLS FIRST/LAST instead of coalesce, strpos instead of LIKE).
+// either (NULLS FIRST/LAST instead of coalesce, strpos instead of LIKE). Each arm serves from its own copy of
+// the rows, put in front by that copy's rollout flag, as in production.
 
-let db: TestDatabase;
+let dbs: ArmDatabases;
 let legacy: LegacyLogRepository;
 let views: LogRepository;
 let legacyApp: FastifyInstance;
@@ -29,93 +30,95 @@ const NOW = new Date('2026-10-01T00:00:00Z');
 const T = (iso: string) => `2026-09-${iso}`;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  await ensureLogView(db.pool);
-  await seedDemo(db.pool, { genes: 30, evidence: 60, logs: 4_000, seed: 11, now: NOW });
-  // Edge rows: NULL sort columns, LIKE metacharacters in a logger, equal keys and equal timestamps (ties go
-  // to the next key, then id), microsecond timestamps one apart (cursors must keep them), a level the demo
-  // never writes, and rows without a path (never admin logs).
-  await insertLogs(db.pool, [
-    {
-      request_id: 'edge',
-      timestamp: T('20T10:00:00.000001Z'),
-      logger: null,
-      path: '/x',
-      method: null,
-      status_code: null,
-    },
-    {
-      request_id: 'edge',
-      timestamp: T('20T10:00:00.000002Z'),
-      logger: null,
-      path: '/x',
-      method: null,
-      status_code: null,
-    },
-    {
-      request_id: 'edge',
-      timestamp: T('20T10:00:00.000002Z'),
-      logger: 'weird.50%_\\x',
-      path: '/x',
-      method: 'GET',
-      status_code: 200,
-    },
-    {
-      request_id: 'edge',
-      timestamp: T('20T10:00:00.000002Z'),
-      logger: 'weird.50%_\\x',
-      path: '/x',
-      method: 'GET',
-      status_code: 200,
-    },
-    {
-      request_id: 'edge',
-      timestamp: T('21T00:00:00Z'),
-      level: 'CRITICAL',
-      logger: 'app.api',
-      path: '/api/genes/',
-      status_code: 503,
-    },
-    { request_id: 'edge', timestamp: T('21T00:00:00Z'), level: 'CRITICAL', logger: 'app.bg', path: null },
-    {
-      request_id: 'edge',
-      timestamp: T('22T00:00:00Z'),
-      level: 'ERROR',
-      logger: 'app.bg',
-      path: null,
-      duration_ms: 99999,
-    },
-    { request_id: 'edge', timestamp: T('23T12:34:56.789012Z'), logger: '', path: '/y', duration_ms: 0 },
-  ]);
-  // Ties on NULLs: '' and NULL loggers (equal under the contract, so id decides: the '' row, inserted first,
-  // comes first ascending, where NULLS FIRST would put the NULL one), equal fields told apart by the logger,
-  // and equal (field, logger) told apart by the time.
-  const tie = { request_id: 'tie', timestamp: T('24T08:00:00Z'), path: '/t' };
-  await insertLogs(db.pool, [
-    { ...tie, logger: '' },
-    { ...tie, logger: null },
-    { ...tie, logger: 'a', method: 'GET', status_code: 200, duration_ms: 5 },
-    { ...tie, logger: null, method: 'GET', status_code: 200, duration_ms: 5 },
-    { ...tie, timestamp: T('24T07:00:00Z'), logger: 'a', method: 'GET', status_code: 200, duration_ms: 5 },
-    { ...tie, level: 'ERROR', logger: '' },
-    { ...tie, logger: null, duration_ms: 0 },
-  ]);
-  await db.pool.query('analyze system_logs');
-  const { rows } = await db.pool.query<{ request_id: string }>(
-    `select request_id from system_logs where path is not null and request_id is not null order by id limit 1 offset 100`,
-  );
-  requestId = rows[0]?.request_id ?? 'missing';
-  legacy = createLegacyLogRepository(db.pool);
-  views = createViewLogRepository(db.pool);
-  // As in production: the legacy arm serves the page; statistics and cleanup are the views'.
-  legacyApp = await buildLogApp(db.pool, { ...views, query: legacy.query });
-  viewsApp = await buildLogApp(db.pool, views);
-  headers = await tokenHeaders(db.pool, 'admin');
+  dbs = await armDatabases(async (pool) => {
+    await ensureLogView(pool);
+    await seedDemo(pool, { genes: 30, evidence: 60, logs: 4_000, seed: 11, now: NOW });
+    // Edge rows: NULL sort columns, LIKE metacharacters in a logger, equal keys and equal timestamps (ties go
+    // to the next key, then id), microsecond timestamps one apart (cursors must keep them), a level the demo
+    // never writes, and rows without a path (never admin logs).
+    await insertLogs(pool, [
+      {
+        request_id: 'edge',
+        timestamp: T('20T10:00:00.000001Z'),
+        logger: null,
+        path: '/x',
+        method: null,
+        status_code: null,
+      },
+      {
+        request_id: 'edge',
+        timestamp: T('20T10:00:00.000002Z'),
+        logger: null,
+        path: '/x',
+        method: null,
+        status_code: null,
+      },
+      {
+        request_id: 'edge',
+        timestamp: T('20T10:00:00.000002Z'),
+        logger: 'weird.50%_\\x',
+        path: '/x',
+        method: 'GET',
+        status_code: 200,
+      },
+      {
+        request_id: 'edge',
+        timestamp: T('20T10:00:00.000002Z'),
+        logger: 'weird.50%_\\x',
+        path: '/x',
+        method: 'GET',
+        status_code: 200,
+      },
+      {
+        request_id: 'edge',
+        timestamp: T('21T00:00:00Z'),
+        level: 'CRITICAL',
+        logger: 'app.api',
+        path: '/api/genes/',
+        status_code: 503,
+      },
+      { request_id: 'edge', timestamp: T('21T00:00:00Z'), level: 'CRITICAL', logger: 'app.bg', path: null },
+      {
+        request_id: 'edge',
+        timestamp: T('22T00:00:00Z'),
+        level: 'ERROR',
+        logger: 'app.bg',
+        path: null,
+        duration_ms: 99999,
+      },
+      { request_id: 'edge', timestamp: T('23T12:34:56.789012Z'), logger: '', path: '/y', duration_ms: 0 },
+    ]);
+    // Ties on NULLs: '' and NULL loggers (equal under the contract, so id decides: the '' row, inserted first,
+    // comes first ascending, where NULLS FIRST would put the NULL one), equal fields told apart by the logger,
+    // and equal (field, logger) told apart by the time.
+    const tie = { request_id: 'tie', timestamp: T('24T08:00:00Z'), path: '/t' };
+    await insertLogs(pool, [
+      { ...tie, logger: '' },
+      { ...tie, logger: null },
+      { ...tie, logger: 'a', method: 'GET', status_code: 200, duration_ms: 5 },
+      { ...tie, logger: null, method: 'GET', status_code: 200, duration_ms: 5 },
+      { ...tie, timestamp: T('24T07:00:00Z'), logger: 'a', method: 'GET', status_code: 200, duration_ms: 5 },
+      { ...tie, level: 'ERROR', logger: '' },
+      { ...tie, logger: null, duration_ms: 0 },
+    ]);
+    await pool.query('analyze system_logs');
+    const { rows } = await pool.query<{ request_id: string }>(
+      `select request_id from system_logs where path is not null and request_id is not null order by id limit 1 offset 100`,
+    );
+    requestId = rows[0]?.request_id ?? 'missing';
+    // The token is copied with the rows: one header for both apps.
+    headers = await tokenHeaders(pool, 'admin');
+  });
+  // The repositories directly and the oracle, on one copy (the rows are the same in both).
+  legacy = createLegacyLogRepository(dbs.views.pool);
+  views = createViewLogRepository(dbs.views.pool);
+  legacyApp = await logTestApp(dbs.legacy.pool);
+  viewsApp = await logTestApp(dbs.views.pool);
 });
 afterAll(async () => {
   await legacyApp?.close();
   await viewsApp?.close();
-  await db?.drop();
+  await dbs?.drop();
 });
 
 const ORACLE_ORDER: Record<LogSortField, string> = {
@@ -148,7 +151,7 @@ async function oracle(params: LogQueryParams): Promise<number[]> {
   if (q.endTime) where.push(`timestamp <= ${bind(q.endTime)}::timestamptz`);
   const [d, n] = q.sortOrder === 'asc' ? ['asc', 'first'] : ['desc', 'last'];
   const order = ORACLE_ORDER[q.sortBy].replaceAll('{d}', d).replaceAll('{n}', n);
-  const { rows } = await db.pool.query<{ id: number }>(
+  const { rows } = await dbs.views.pool.query<{ id: number }>(
     `select id from system_logs where ${where.join(' and ')} order by ${order}`,
     values,
   );
@@ -166,6 +169,7 @@ async function both(params: LogQueryParams) {
   ]);
   expect(a.statusCode, `${url}: ${a.body.slice(0, 300)}`).toBe(200);
   expect(b.statusCode, url).toBe(200);
+  expect([servedArm(a), servedArm(b)], url).toEqual(['legacy', 'views']);
   const legacyBody = a.json();
   expect(b.json(), url).toEqual(legacyBody);
   return legacyBody as {
@@ -202,7 +206,7 @@ const SORTS: LogQueryParams[] = [
 ];
 
 // Several hundred requests through both apps: generous on a busy CI machine.
-describe('legacy and view repositories: identical bodies, and both match the oracle', {
+describe('legacy and views arms: identical bodies, and both match the oracle', {
   timeout: 240_000,
 }, () => {
   it('every filter × every sort, first page', async () => {

@@ -1,11 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { issueApiToken } from '../../src/auth/issue-api-token.js';
 import type { Pool, Queryable } from '../../src/db/pool.js';
-import { buildApp } from '../../src/http/app.js';
-import { createLogger } from '../../src/logger.js';
-import type { LogRepository } from '../../src/logs/log-repository.js';
-import { createRequestLogWriter } from '../../src/logs/request-log/request-log.js';
 import { adminLogsFiltered } from '../../src/views/defs/admin-logs-filtered.js';
+import { testApp } from '../helpers/app.js';
 import { createViews } from '../helpers/views.js';
 
 /** One system_logs row for a fixture; omitted columns are NULL (level defaults to INFO). */
@@ -57,16 +54,14 @@ export async function ensureLogView(db: Queryable): Promise<void> {
 }
 
 /**
- * The real app serving `logs`, with a request log that drops every row: requests made by a test must not
- * add rows to the system_logs it is reading.
+ * The production app on `pool` (the rollout flag picks the arm of the log page), with its request log closed:
+ * requests made by a test must not add rows to the system_logs it is reading. A closed writer drops (and
+ * counts) every row; closing the app closes it again harmlessly.
  */
-export async function buildLogApp(pool: Pool, logs?: LogRepository): Promise<FastifyInstance> {
-  return buildApp({
-    logger: createLogger('silent'),
-    pool,
-    ...(logs ? { logs } : {}),
-    requestLog: createRequestLogWriter({ db: pool, capacity: 0 }),
-  });
+export async function logTestApp(pool: Pool): Promise<FastifyInstance> {
+  const app = await testApp(pool);
+  await app.requestLog.close();
+  return app;
 }
 
 /** `Authorization: Bearer` headers of a fresh API token with the role. */

@@ -20,7 +20,7 @@ function errorOf(params: LogQueryParams): { parameter: string | undefined; detai
   throw new Error(`expected a 400 for ${JSON.stringify(params)}`);
 }
 
-describe('parseLogQuery: DESIGN §5 admin logs parameters', () => {
+describe('parseLogQuery: admin logs parameters', () => {
   it('defaults to upstream: limit 100, offset 0, newest first', () => {
     expect(parseLogQuery({})).toEqual({
       limit: 100,

@@ -4,7 +4,7 @@ import { encodeCursor } from '../../src/logs/log-cursor.js';
 import { createLogReader } from '../../src/logs/views/log-reader.js';
 import { createViewLogRepository, VIEW_LOG_RELATION } from '../../src/logs/views/view-log-repository.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { buildLogApp, ensureLogView, insertLogs, tokenHeaders } from './log-fixture.js';
+import { ensureLogView, insertLogs, logTestApp, tokenHeaders } from './log-fixture.js';
 
 let db: TestDatabase;
 let app: FastifyInstance;
@@ -14,7 +14,7 @@ let viewer: Record<string, string>;
 beforeAll(async () => {
   db = await createTestDatabase();
   await ensureLogView(db.pool);
-  app = await buildLogApp(db.pool);
+  app = await logTestApp(db.pool);
   admin = await tokenHeaders(db.pool, 'admin');
   viewer = await tokenHeaders(db.pool, 'viewer');
 });
@@ -30,7 +30,7 @@ const ROUTES = [
   { method: 'DELETE', url: '/api/admin/logs/cleanup' },
 ] as const;
 
-describe('DESIGN §5: admin logs are admin only', () => {
+describe('admin logs are admin only', () => {
   it('answers 401 without credentials and 403 for a viewer, before looking at the query', async () => {
     for (const { method, url } of ROUTES) {
       const anonymous = await app.inject({ method, url: `${url}?limit=99999` });
@@ -42,7 +42,7 @@ describe('DESIGN §5: admin logs are admin only', () => {
   });
 });
 
-describe('DESIGN §5: validation names the parameter and what it allows', () => {
+describe('validation names the parameter and what it allows', () => {
   const cursor = encodeCursor({
     sortBy: 'timestamp',
     sortOrder: 'desc',

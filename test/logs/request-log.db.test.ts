@@ -1,11 +1,16 @@
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app/build-app.js';
+import type { Composition } from '../../src/app/compose.js';
 import type { Queryable } from '../../src/db/pool.js';
-import { buildApp } from '../../src/http/app.js';
-import { createLogger } from '../../src/logger.js';
-import { createRequestLogWriter, type RequestLogRow } from '../../src/logs/request-log/request-log.js';
+import {
+  createRequestLogWriter,
+  type RequestLogRow,
+  type RequestLogWriter,
+} from '../../src/logs/request-log/request-log.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { addUser, loginAs } from '../auth/auth-test-kit.js';
+import { composeTestApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { tokenHeaders } from './log-fixture.js';
 
@@ -14,13 +19,22 @@ import { tokenHeaders } from './log-fixture.js';
 // refused while unavailable are kept (up to the bound) and written once it is back (README "Decisions", outages).
 
 let db: TestDatabase;
+let composition: Composition;
 
 beforeAll(async () => {
   db = await createTestDatabase();
+  composition = await composeTestApp(db.pool);
 });
 afterAll(async () => {
+  await composition?.app.close();
   await db?.drop();
 });
+
+/**
+ * The production app's parts with the writer under test as its request log (flush interval, capacity or
+ * database of the test's choosing); routes, auth and arms stay the composed ones. Closing it closes the writer.
+ */
+const appWith = (writer: RequestLogWriter) => buildApp({ ...composition.parts, requestLog: writer });
 
 interface StoredRow {
   level: string;
@@ -103,7 +117,7 @@ describe('request log', () => {
     await db.pool.query('delete from system_logs');
     // No timer flush during the test: the rows must appear only when flushed.
     const writer = createRequestLogWriter({ db: db.pool, flushIntervalMs: 3_600_000 });
-    const app = await buildApp({ logger: createLogger('silent'), pool: db.pool, requestLog: writer });
+    const app = await appWith(writer);
     const { user, password } = await addUser(db.pool, 'admin');
     const jwt = await loginAs(app, user.username, password);
     const admin = await tokenHeaders(db.pool, 'admin');
@@ -171,7 +185,7 @@ describe('request log', () => {
       }) as Queryable['query'],
     };
     const writer = createRequestLogWriter({ db: spy, flushIntervalMs: 50 });
-    const app = await buildApp({ logger: createLogger('silent'), pool: db.pool, requestLog: writer });
+    const app = await appWith(writer);
     await Promise.all(Array.from({ length: 25 }, () => app.inject({ method: 'GET', url: '/nope' })));
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await requestRows()).toHaveLength(25);
@@ -186,7 +200,7 @@ describe('request log', () => {
     // A database that never answers: the first flush hangs forever, so the queue only fills.
     const hung: Queryable = { query: (() => new Promise(() => {})) as Queryable['query'] };
     const writer = createRequestLogWriter({ db: hung, capacity: 5, flushIntervalMs: 10, closeTimeoutMs: 50 });
-    const app = await buildApp({ logger: createLogger('silent'), pool: db.pool, requestLog: writer });
+    const app = await appWith(writer);
     await app.inject({ method: 'GET', url: '/nope' });
     // The timer takes that row into a hung INSERT: wait until it has left the queue.
     for (const t0 = Date.now(); writer.stats().queued > 0; ) {

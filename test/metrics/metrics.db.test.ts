@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueApiToken } from '../../src/auth/issue-api-token.js';
-import { buildApp } from '../../src/http/app.js';
-import { createLogger } from '../../src/logger.js';
 import type { ExperimentDefinition } from '../../src/rollout/experiments/experiment-registry.js';
-import { createFlagStore, type FlagStore } from '../../src/rollout/flags/flag-store.js';
+import type { FlagStore } from '../../src/rollout/flags/flag-store.js';
+import { composeTestApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 let db: TestDatabase;
@@ -29,10 +28,12 @@ const METRIC_NAMES = [
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  store = createFlagStore(db.pool);
-  app = await buildApp({ logger: createLogger('silent'), pool: db.pool, flags: store });
-  // What the refresher exposes (RefreshStatsSource); the real one is wired in the composition root.
-  app.rollout.metrics.watch({
+  const composition = await composeTestApp(db.pool);
+  app = composition.app;
+  store = composition.flags;
+  // What the refresher exposes (RefreshStatsSource); the real one is wired by `kgdb serve`. The app's rollout
+  // reports to the composition's Metrics (rollout itself only knows its reporting interface).
+  composition.metrics.watch({
     refresher: {
       stats: () => [
         {
@@ -79,7 +80,7 @@ const views = async (query = '') => {
   return res.json();
 };
 
-describe('GET /metrics (issue 5 item 4)', () => {
+describe('GET /metrics', () => {
   it('exposes every kgdb metric, labelled by route template and arm — never a raw id or URL', async () => {
     await store.update('enable_shadow_testing', { percentage: 100 }, { actor: 'test' });
     for (const id of ['918273', '918274']) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_GUARD_THRESHOLDS } from '../../src/config.js';
 import { viewsSummary } from '../../src/metrics/views-summary.js';
 import { noOutcomes } from '../../src/rollout/guard/guard.js';
 import { emptyHistogram, observe } from '../../src/rollout/window/rollout-window-histogram.js';
@@ -37,8 +38,10 @@ describe("GET /api/admin/metrics/views: the guard's view of the window", () => {
   it("shows database-unavailable responses per arm, and the control's numbers beside the candidate's", () => {
     const summary = viewsSummary({
       flagKey: 'use_database_views',
+      arms: { on: 'views', off: 'legacy' },
       flag: undefined,
-      arms: [
+      minAaSamples: DEFAULT_GUARD_THRESHOLDS.minAaSamples,
+      armTotals: [
         arm('views', { requests: 100, errors: 3, unavailable: 2, ms: 40 }),
         arm('legacy', { requests: 900, errors: 9, unavailable: 0, ms: 100 }),
       ],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { stickinessKeyOf } from '../../src/rollout/flags/stickiness.js';
 
-describe('DESIGN §6: stickiness key = user id, else a client id header, else the client address', () => {
+describe('stickiness key = user id, else a client id header, else the client address', () => {
   it('prefers the user id', () => {
     expect(stickinessKeyOf({ userId: 42, headers: { 'x-client-id': 'abc' }, ip: '10.0.0.1' })).toEqual({
       key: 'user:42',

@@ -1,7 +1,6 @@
 import murmurhash from 'murmurhash';
 import { describe, expect, it } from 'vitest';
-import { bucketFor, bucketThreshold, inRollout } from '../../src/rollout/flags/bucketing.js';
-import { BUCKETS } from '../../src/rollout/flags/flag-types.js';
+import { BUCKETS, bucketFor, bucketThreshold, inRollout } from '../../src/rollout/flags/bucketing.js';
 
 const N = 1_000_000;
 const ids = Array.from({ length: N }, (_, i) => `user:${i}`);
@@ -16,7 +15,7 @@ const shareIn = (buckets: Int32Array, percentage: number) => {
   return (n / buckets.length) * 100;
 };
 
-describe('DESIGN §6: murmur3 buckets per flag', () => {
+describe('murmur3 buckets per flag', () => {
   it('hashes `key:salt:stickinessKey` with reference murmur3_x86_32 into 100,000 buckets', () => {
     // Reference vectors of murmur3_x86_32 with seed 0 (SMHasher): the package is the real algorithm.
     expect(murmurhash.v3('hello', 0)).toBe(0x248bfa47);

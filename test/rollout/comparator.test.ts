@@ -9,7 +9,7 @@ const gene = (id: string, score: number | null, extra: Record<string, unknown> =
   ...extra,
 });
 
-describe('DESIGN §6: results are row multisets unless order is part of the contract', () => {
+describe('results are row multisets unless order is part of the contract', () => {
   it('the same rows in another order match as a multiset', () => {
     expect(compareResults([gene('1', 10), gene('2', 20)], [gene('2', 20), gene('1', 10)])).toEqual({
       equal: true,
@@ -44,7 +44,7 @@ describe('DESIGN §6: results are row multisets unless order is part of the cont
   });
 });
 
-describe('DESIGN §6: floats compare to 6 significant digits', () => {
+describe('floats compare to 6 significant digits', () => {
   it.each([
     [87.5, 87.50004, true],
     [87.5, 87.5001, false],
@@ -81,7 +81,7 @@ describe('DESIGN §6: floats compare to 6 significant digits', () => {
   });
 });
 
-describe('DESIGN §6: ignored fields', () => {
+describe('ignored fields', () => {
   it('named fields are skipped at any depth', () => {
     const a = {
       rows: [gene('1', 5, { updated_at: new Date('2024-01-01T00:00:00Z') })],

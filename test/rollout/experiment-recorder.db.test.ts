@@ -1,21 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_GUARD_THRESHOLDS } from '../../src/config.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { createExperimentRecorder } from '../../src/rollout/experiments/experiment-recorder.js';
-import type {
-  ExperimentResult,
-  ExperimentSource,
-  Outcome,
-} from '../../src/rollout/experiments/experiment-types.js';
-import { DEFAULT_GUARD_THRESHOLDS, guardVerdict } from '../../src/rollout/guard/guard.js';
+import type { ExperimentResult } from '../../src/rollout/experiments/experiment-types.js';
+import { guardVerdict } from '../../src/rollout/guard/guard.js';
 import { readWindowStats } from '../../src/rollout/guard/guard-store.js';
 import { createRolloutWindow } from '../../src/rollout/window/rollout-window.js';
 import { quantile, totalCount } from '../../src/rollout/window/rollout-window-histogram.js';
-import {
-  readArmTotals,
-  readExperimentTotals,
-  readSamples,
-} from '../../src/rollout/window/rollout-window-store.js';
+import { readSamples } from '../../src/rollout/window/rollout-window-samples.js';
+import { readArmTotals, readExperimentTotals } from '../../src/rollout/window/rollout-window-store.js';
 import { createWindowWriter } from '../../src/rollout/window/rollout-window-writer.js';
+import type { ExperimentSource, Outcome } from '../../src/rollout/window/window-labels.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 let db: TestDatabase;
@@ -50,7 +45,7 @@ function instance(pool: Pool, instanceId: string, sampleCap = 1000) {
   return { window, recorder, writer };
 }
 
-describe('issue 5: counters live in the database, so all instances add up', () => {
+describe('counters live in the database, so all instances add up', () => {
   it('two recorders on one database: counts, request windows and durations sum', async () => {
     const a = instance(db.pool, 'instance-a');
     const b = instance(second, 'instance-b');
@@ -203,6 +198,7 @@ describe('declared differences and admin runs, in the database', () => {
     // An arm that served nothing: only this experiment's rows make up the stats.
     const stats = await readWindowStats(db.pool, {
       arm: 'no_traffic',
+      controlArm: 'legacy',
       experiments: only,
       since,
       until: new Date(),

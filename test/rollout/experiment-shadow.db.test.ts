@@ -1,21 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/http/app.js';
-import { createLogger } from '../../src/logger.js';
 import type { ExperimentDefinition } from '../../src/rollout/experiments/experiment-registry.js';
-import { createFlagStore, type FlagStore } from '../../src/rollout/flags/flag-store.js';
-import { type RolloutDeps, startRolloutDeps } from '../../src/rollout/rollout-deps.js';
-import { readExperimentTotals, readSamples } from '../../src/rollout/window/rollout-window-store.js';
+import type { FlagStore } from '../../src/rollout/flags/flag-store.js';
+import { readSamples } from '../../src/rollout/window/rollout-window-samples.js';
+import { readExperimentTotals } from '../../src/rollout/window/rollout-window-store.js';
+import { composeTestApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 /**
- * Issue 5: with 100 % shadow sampling the responses are those of shadowing off; a candidate that throws, one
+ * With 100 % shadow sampling the responses are those of shadowing off; a candidate that throws, one
  * that hangs past its timeout and one that returns a different row each give their outcome and a stored diff.
  */
 let db: TestDatabase;
 let app: FastifyInstance;
 let store: FlagStore;
-let rollout: RolloutDeps;
 
 type Row = { id: number; label: string; score: number; updated_at: Date };
 const HANG_TIMEOUT_MS = 5000;
@@ -107,12 +105,12 @@ beforeAll(async () => {
   await db.pool.query(
     `insert into shadow_items (id, label, score) values (1, 'a', 1.25), (2, 'b', 2), (3, 'c', 3.5), (4, 'd', 87.5), (5, 'e', 0.1)`,
   );
-  store = createFlagStore(db.pool);
   // Room for every hanging candidate of the test (the default cap, half the pool, would skip some).
-  rollout = await startRolloutDeps({ pool: db.pool, store, maxInFlight: 32 });
+  const composition = await composeTestApp(db.pool, { swaps: { rollout: { maxInFlight: 32 } } });
+  app = composition.app;
+  store = composition.flags;
   // The legacy arm serves until the last test turns the views on (a fresh database may start on the views).
   await store.update('use_database_views', { step: 0 }, { actor: 'test' });
-  app = await buildApp({ logger: createLogger('silent'), pool: db.pool, flags: store, rollout });
   const defs = definitions();
   for (const def of Object.values(defs)) app.rollout.experiments.register(def);
   app.get<{ Params: { kind: string } }>('/test/shadow/:kind', async (request) => {
@@ -126,11 +124,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close();
-  await rollout?.stop();
   await db?.drop();
 });
 
-describe('issue 5: 100 % shadow sampling never changes a response', () => {
+describe('100 % shadow sampling never changes a response', () => {
   const off = new Map<string, { status: number; body: unknown }>();
 
   it('shadowing off: the control serves and nothing is recorded', async () => {

@@ -4,6 +4,7 @@ import type { ExperimentDefinition } from '../../src/rollout/experiments/experim
 import type { ExperimentResult } from '../../src/rollout/experiments/experiment-types.js';
 import { createExperimenter } from '../../src/rollout/experiments/experimenter.js';
 import type { Evaluation } from '../../src/rollout/flags/flag-types.js';
+import { VIEWS_ROLLOUT } from '../../src/rollout-plan.js';
 
 /** Flags fixed per key: the rollout flag on or off for everyone, the shadow flag sampling every call or none. */
 function fixedFlags(values: Record<string, boolean>) {
@@ -54,7 +55,12 @@ function setup(flags: Record<string, boolean>, maxVerifyInFlight?: number) {
     recorder: { record: (r) => results.push(r) },
     maxVerifyInFlight,
   });
-  const armSwitch = createArmSwitch({ flags: fixedFlags(flags), experimenter });
+  const armSwitch = createArmSwitch({
+    flags: fixedFlags(flags),
+    experimenter,
+    plan: VIEWS_ROLLOUT,
+    userIdOf: () => null,
+  });
   const request = (): ArmRequest => ({ headers: {}, arm: null });
   return { experimenter, armSwitch, results, request };
 }

@@ -14,7 +14,7 @@ const rows = [
 ];
 const later = <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
 
-describe('STYLE rule 17: an experiment resolves or rejects exactly as the control did', () => {
+describe('an experiment resolves or rejects exactly as the control did', () => {
   it('returns the control value when not sampled, running nothing else', async () => {
     const { experimenter, results } = setup();
     let candidateRuns = 0;

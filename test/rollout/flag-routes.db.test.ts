@@ -1,11 +1,10 @@
+import { once } from 'node:events';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueApiToken } from '../../src/auth/issue-api-token.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
-import { buildApp } from '../../src/http/app.js';
-import { createLogger } from '../../src/logger.js';
-import { createFlagSnapshot, type FlagSnapshot } from '../../src/rollout/flags/flag-snapshot.js';
-import { createFlagStore } from '../../src/rollout/flags/flag-store.js';
+import type { FlagSnapshot } from '../../src/rollout/flags/flag-snapshot.js';
+import { composeTestApp } from '../helpers/app.js';
 import { createTestDatabase, startFlagsAtZero, type TestDatabase } from '../helpers/db.js';
 
 let db: TestDatabase;
@@ -19,10 +18,9 @@ const BASE = '/api/admin/feature-flags';
 beforeAll(async () => {
   db = await createTestDatabase();
   await startFlagsAtZero(db.pool);
-  const flags = createFlagStore(db.pool);
-  snapshot = createFlagSnapshot({ store: flags, pollMs: 60_000 });
-  await snapshot.start();
-  app = await buildApp({ logger: createLogger('silent'), pool: db.pool, flags, flagSnapshot: snapshot });
+  const composition = await composeTestApp(db.pool);
+  app = composition.app;
+  snapshot = composition.flagSnapshot;
   admin = { authorization: `Bearer ${(await issueApiToken(db.pool, { role: 'admin', name: 'ops' })).token}` };
   viewer = {
     authorization: `Bearer ${(await issueApiToken(db.pool, { role: 'viewer', name: 'reader' })).token}`,
@@ -30,7 +28,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await app.close();
-  await snapshot.stop();
   await db.drop();
 });
 
@@ -215,26 +212,24 @@ describe('POST advance, GET events, POST disable', () => {
   });
 });
 
-describe('DESIGN §6: two server instances on one database', () => {
+describe('two server instances on one database', () => {
   interface Server {
     pool: Pool;
     app: FastifyInstance;
     snapshot: FlagSnapshot;
+    /** Every flag version this instance's snapshot applied from a NOTIFY, in arrival order. */
+    notified: Array<{ key: string; version: number | null }>;
   }
   const servers: Server[] = [];
 
   async function startServer(): Promise<Server> {
     const pool = createPool({ connectionString: db.url, max: 3 });
-    const flags = createFlagStore(pool);
-    // A poll of a minute: what arrives within 1 s came by NOTIFY.
-    const snapshot = createFlagSnapshot({
-      store: flags,
-      connection: { connectionString: db.url },
-      pollMs: 60_000,
+    const { app, flagSnapshot: snapshot } = await composeTestApp(pool);
+    const server: Server = { pool, app, snapshot, notified: [] };
+    // The snapshot also polls (every 5 s) and applies its own store's changes: only 'notify' proves delivery.
+    snapshot.events.on('applied', ({ key, cause, version }) => {
+      if (cause === 'notify') server.notified.push({ key, version });
     });
-    await snapshot.start();
-    const app = await buildApp({ logger: createLogger('silent'), pool, flags, flagSnapshot: snapshot });
-    const server = { pool, app, snapshot };
     servers.push(server);
     return server;
   }
@@ -242,23 +237,24 @@ describe('DESIGN §6: two server instances on one database', () => {
   afterAll(async () => {
     for (const s of servers) {
       await s.app.close();
-      await s.snapshot.stop();
       await s.pool.end();
     }
   });
 
   /**
-   * Waits until instance `s` reports (GET …/{key}) that it evaluates version >= `version` of the flag. The
-   * deadline is generous for a busy machine and below the 60 s poll: what arrives came by NOTIFY.
+   * Waits until instance `s` has applied version >= `version` of the flag from a NOTIFY, then checks that its
+   * API reports (GET …/{key}) that it evaluates that version. Ends on the event; the deadline is for a busy
+   * machine.
    */
-  async function untilServes(s: Server, key: string, version: number): Promise<void> {
-    const t0 = performance.now();
-    for (;;) {
-      const res = await s.app.inject({ method: 'GET', url: `${BASE}/${key}`, headers: admin });
-      if ((res.json().meta.snapshot.version ?? 0) >= version) return;
-      if (performance.now() - t0 > 30_000) throw new Error(`${key} v${version} not served within 30 s`);
-      await new Promise((r) => setTimeout(r, 5));
+  async function untilNotified(s: Server, key: string, version: number): Promise<void> {
+    const signal = AbortSignal.timeout(30_000);
+    while (!s.notified.some((n) => n.key === key && (n.version ?? 0) >= version)) {
+      await once(s.snapshot.events, 'applied', { signal }).catch(() => {
+        throw new Error(`${key} v${version} not notified within 30 s`);
+      });
     }
+    const res = await s.app.inject({ method: 'GET', url: `${BASE}/${key}`, headers: admin });
+    expect(res.json().meta.snapshot.version).toBeGreaterThanOrEqual(version);
   }
 
   it('a change through one instance’s API, and one through plain SQL, reach the other by NOTIFY', async () => {
@@ -271,13 +267,15 @@ describe('DESIGN §6: two server instances on one database', () => {
       payload: { percentage: 42.5 },
     });
     expect(res.statusCode).toBe(200);
-    await untilServes(two, 'enable_shadow_testing', res.json().data.version);
+    await untilNotified(two, 'enable_shadow_testing', res.json().data.version);
     expect(two.snapshot.get('enable_shadow_testing')?.percentage).toBe(42.5);
 
     const { rows } = await db.pool.query<{ version: number }>(
       `update feature_flags set percentage = 7.5 where key = 'enable_shadow_testing' returning version`,
     );
-    await Promise.all([one, two].map((s) => untilServes(s, 'enable_shadow_testing', rows[0]?.version ?? 0)));
+    await Promise.all(
+      [one, two].map((s) => untilNotified(s, 'enable_shadow_testing', rows[0]?.version ?? 0)),
+    );
     for (let i = 0; i < 200; i++) {
       const ctx = { targetingKey: `client:${i}` };
       expect(one.snapshot.evaluate('enable_shadow_testing', ctx).value).toBe(

@@ -136,7 +136,7 @@ describe('docs/rollout.md: changes reach every running instance by NOTIFY', () =
   });
 });
 
-describe('evaluation fails soft (STYLE 17)', () => {
+describe('evaluation fails soft', () => {
   it('an unknown flag answers false with reason error and is counted', () => {
     const before = a.snapshot.counters().errors.FLAG_NOT_FOUND;
     expect(a.snapshot.evaluate('no_such_flag', { targetingKey: 'user:1' })).toMatchObject({

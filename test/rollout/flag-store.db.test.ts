@@ -63,7 +63,7 @@ describe('migration 0005 seeds the flags the wiring reads', () => {
   });
 });
 
-describe('DESIGN §6: every change is exactly one audited event (who, when, old → new, why)', () => {
+describe('every change is exactly one audited event (who, when, old → new, why)', () => {
   it('a store change (what the API calls) writes one event with only the changed fields', async () => {
     await store.create(
       { key: 'store_change', strategy: 'percentage', percentage: 5, enabled: true },
@@ -99,12 +99,16 @@ describe('DESIGN §6: every change is exactly one audited event (who, when, old 
 
   it("a guard's rollback carries the measured values", async () => {
     const measured = { error_rate: 0.031, p99_ms: 412, samples: 1200 };
-    const change = await store.setPercentage('store_change', 0, {
-      actor: 'guard:test',
-      action: 'rollback',
-      reason: 'error rate 3.1 % > 1 %',
-      measured,
-    });
+    const change = await store.update(
+      'store_change',
+      { percentage: 0 },
+      {
+        actor: 'guard:test',
+        action: 'rollback',
+        reason: 'error rate 3.1 % > 1 %',
+        measured,
+      },
+    );
     expect(change.event).toMatchObject({
       action: 'rollback',
       actor: 'guard:test',

@@ -1,27 +1,39 @@
+import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_GUARD_OPTIONS, DEFAULT_GUARD_THRESHOLDS } from '../../src/config.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
-import { buildApp } from '../../src/http/app.js';
-import { createLogger } from '../../src/logger.js';
+import type { Metrics } from '../../src/metrics/metrics.js';
 import type { ExperimentDefinition } from '../../src/rollout/experiments/experiment-registry.js';
-import { createFlagSnapshot, type FlagSnapshot } from '../../src/rollout/flags/flag-snapshot.js';
-import { createFlagStore, type FlagStore } from '../../src/rollout/flags/flag-store.js';
+import type { FlagSnapshot } from '../../src/rollout/flags/flag-snapshot.js';
+import type { FlagStore } from '../../src/rollout/flags/flag-store.js';
+import type { FlagPatch } from '../../src/rollout/flags/flag-types.js';
 import type { Verdict } from '../../src/rollout/guard/guard.js';
 import { createGuardLoop, type GuardLoop } from '../../src/rollout/guard/guard-loop.js';
-import { createRolloutDeps, type RolloutDeps } from '../../src/rollout/rollout-deps.js';
+import type { RolloutDeps } from '../../src/rollout/rollout-deps.js';
+import { VIEWS_ROLLOUT } from '../../src/rollout-plan.js';
+import { composeTestApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 /**
  * rollout Guard, Kayenta-style, on two instances sharing one database: the views (candidate) are judged against
  * the legacy arm (control) over the same window. Load that slows both arms alike and a database outage both
- * arms see hold the rollout where it is; neither is the candidate's fault.
+ * arms see hold the rollout where it is; neither is the candidate's fault. Each instance is a composed app
+ * with its own flag store and snapshot; its guard loop is built here, wired as the composition wires its own,
+ * because the test ticks it.
  */
 let db: TestDatabase;
 let dead: Pool;
+/** The first instance's store: the test's flag changes go through it (as through that instance's API). */
 let store: FlagStore;
-let snapshot: FlagSnapshot;
-const instances: Array<{ id: string; rollout: RolloutDeps; app: FastifyInstance; guard: GuardLoop }> = [];
+const instances: Array<{
+  id: string;
+  rollout: RolloutDeps<Metrics>;
+  snapshot: FlagSnapshot;
+  app: FastifyInstance;
+  guard: GuardLoop;
+}> = [];
 
 const FLAG = 'use_database_views';
 const CONCURRENCY = 200;
@@ -89,26 +101,37 @@ async function verdictAfterLoad(
 
 const rollbackEvents = async () => (await store.events(FLAG)).filter((e) => e.action === 'rollback');
 
+/** The flag as the database holds it: a rollback by either instance's guard would show here at once. */
+const stepInDatabase = async () => (await store.get(FLAG))?.step;
+
+/** Waits until `snapshot` has applied version >= `version` of flag `key` (its own store's, or by NOTIFY). */
+async function untilApplied(snapshot: FlagSnapshot, key: string, version: number): Promise<void> {
+  const signal = AbortSignal.timeout(30_000);
+  while ((snapshot.get(key)?.version ?? 0) < version) {
+    await once(snapshot.events, 'applied', { signal }).catch(() => {
+      throw new Error(`${key} v${version} not applied within 30 s`);
+    });
+  }
+}
+
+/** A flag change through the first instance's store, once every instance evaluates it. */
+async function change(key: string, patch: FlagPatch, reason: string): Promise<void> {
+  const { flag } = await store.update(key, patch, { actor: 'test', reason });
+  await Promise.all(instances.map((i) => untilApplied(i.snapshot, key, flag.version)));
+}
+
 async function moveTo(step: number) {
-  await store.update(FLAG, { step }, { actor: 'test', reason: `guard canary test at step ${step}` });
-  // The snapshot sees the change through the store at once; the guard judges from this change on.
-  expect(snapshot.get(FLAG)?.step).toBe(step);
+  // Every instance evaluates the change before any traffic: the guard judges from this change on.
+  await change(FLAG, { step }, `guard canary test at step ${step}`);
+  for (const i of instances) expect(i.snapshot.get(FLAG)?.step).toBe(step);
 }
 
 beforeAll(async () => {
   db = await createTestDatabase(20);
   dead = createPool({ connectionString: 'postgres://nobody:x@127.0.0.1:1/none', max: 4 });
-  store = createFlagStore(db.pool);
-  snapshot = createFlagSnapshot({ store, pollMs: 250 });
-  await snapshot.start();
   for (const id of ['canary-a', 'canary-b']) {
-    const rollout = createRolloutDeps({ pool: db.pool, flags: snapshot, instanceId: id, windowMs: 1000 });
-    const app = await buildApp({
-      logger: createLogger('silent'),
-      pool: db.pool,
-      flags: store,
-      flagSnapshot: snapshot,
-      rollout,
+    const { app, flags, flagSnapshot, rollout } = await composeTestApp(db.pool, {
+      swaps: { rollout: { instanceId: id, windowMs: 1000 } },
     });
     const slow = slowExperiment();
     const outage = outageExperiment();
@@ -119,22 +142,28 @@ beforeAll(async () => {
     await app.ready();
     const guard = createGuardLoop({
       pool: db.pool,
-      flags: snapshot,
-      store,
-      instanceId: id,
-      // A long bake: these tests are about rolling back or holding, never promotion.
-      options: { lookbackMs: 60_000, bakeMs: 3_600_000, thresholds: { minSamples: 100 } },
+      flags: flagSnapshot,
+      store: flags,
+      instanceId: rollout.instanceId,
+      beforeEvaluate: rollout.writer.flush,
+      plan: VIEWS_ROLLOUT,
+      options: {
+        ...DEFAULT_GUARD_OPTIONS,
+        lookbackMs: 60_000,
+        // A long bake: these tests are about rolling back or holding, never promotion.
+        bakeMs: 3_600_000,
+        thresholds: { ...DEFAULT_GUARD_THRESHOLDS, minSamples: 100 },
+      },
     });
-    instances.push({ id, rollout, app, guard });
+    if (instances.length === 0) store = flags;
+    instances.push({ id, rollout, snapshot: flagSnapshot, app, guard });
   }
-  await store.update('enable_shadow_testing', { percentage: 100 }, { actor: 'test' });
+  await change('enable_shadow_testing', { percentage: 100 }, 'every call shadowed');
 }, 120_000);
 
 afterAll(async () => {
   for (const i of instances) await i.guard.stop();
   for (const i of instances) await i.app.close();
-  for (const i of instances) await i.rollout.stop();
-  await snapshot?.stop();
   await dead?.end();
   await db?.drop();
 });
@@ -152,7 +181,7 @@ describe('rollout Guard: the candidate is judged against the control measured at
     expect(verdict.measured.p99_ms).toBeGreaterThan(200);
     expect(verdict.measured.control_p99_ms).toBeGreaterThan(200);
     expect(verdict.measured.p99_ratio).toBeLessThan(2);
-    expect(snapshot.get(FLAG)?.step).toBe(2);
+    expect(await stepInDatabase()).toBe(2);
     expect(await rollbackEvents()).toEqual([]);
   }, 90_000);
 
@@ -168,7 +197,7 @@ describe('rollout Guard: the candidate is judged against the control measured at
     });
     expect(verdict.measured.served_unavailable).toBeGreaterThan(0);
     expect(verdict.measured.control_unavailable).toBeGreaterThan(0);
-    expect(snapshot.get(FLAG)?.step).toBe(3);
+    expect(await stepInDatabase()).toBe(3);
     expect(await rollbackEvents()).toEqual([]);
   }, 90_000);
 
@@ -188,7 +217,7 @@ describe('rollout Guard: the candidate is judged against the control measured at
       measured: { database_unavailable: true, control_requests: 0 },
     });
     expect(verdict.measured.control_run_errors).toBeGreaterThan(0);
-    expect(snapshot.get(FLAG)?.step).toBe(5);
+    expect(await stepInDatabase()).toBe(5);
     expect(await rollbackEvents()).toEqual([]);
   }, 90_000);
 });

@@ -1,35 +1,38 @@
 import type { FastifyInstance } from 'fastify';
-import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/http/app.js';
-import { createLogger } from '../../src/logger.js';
-import { createMetrics, type Metrics } from '../../src/metrics/metrics.js';
+import { DEFAULT_GUARD_OPTIONS, DEFAULT_GUARD_THRESHOLDS } from '../../src/config.js';
+import type { Metrics } from '../../src/metrics/metrics.js';
 import type { ExperimentDefinition } from '../../src/rollout/experiments/experiment-registry.js';
-import { createFlagSnapshot, type FlagSnapshot } from '../../src/rollout/flags/flag-snapshot.js';
-import { createFlagStore, type FlagStore } from '../../src/rollout/flags/flag-store.js';
+import type { FlagSnapshot } from '../../src/rollout/flags/flag-snapshot.js';
+import type { FlagStore } from '../../src/rollout/flags/flag-store.js';
 import { createGuardLoop, type GuardLoop } from '../../src/rollout/guard/guard-loop.js';
-import { createRolloutDeps, type RolloutDeps } from '../../src/rollout/rollout-deps.js';
+import type { RolloutDeps } from '../../src/rollout/rollout-deps.js';
+import { VIEWS_ROLLOUT } from '../../src/rollout-plan.js';
+import { composeTestApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 /**
- * Issue 5 fault injection: the candidate (views) path fails on 5 % of calls while use_database_views is at a
+ * Fault injection: the candidate (views) path fails on 5 % of calls while use_database_views is at a
  * step; the guard leader rolls it back within 30 s and records why. With too little traffic it holds.
+ * The app, its flags and rollout are the composed ones; the guard loops are built here, wired as the
+ * composition wires its own, because the test drives them (tick, start, stop) and runs two.
  */
 let db: TestDatabase;
 let store: FlagStore;
 let snapshot: FlagSnapshot;
 let metrics: Metrics;
-let rollout: RolloutDeps;
+let rollout: RolloutDeps<Metrics>;
 let app: FastifyInstance;
 const loops: GuardLoop[] = [];
 
 const FLAG = 'use_database_views';
 const GUARD = {
+  ...DEFAULT_GUARD_OPTIONS,
   intervalMs: 500,
   lookbackMs: 15_000,
   // A long bake: this test is about rollback, never promotion.
   bakeMs: 3_600_000,
-  thresholds: { minSamples: 100 },
+  thresholds: { ...DEFAULT_GUARD_THRESHOLDS, minSamples: 100 },
 };
 
 function guard(instanceId: string): GuardLoop {
@@ -38,6 +41,7 @@ function guard(instanceId: string): GuardLoop {
     flags: snapshot,
     store,
     instanceId,
+    plan: VIEWS_ROLLOUT,
     options: GUARD,
     beforeEvaluate: rollout.writer.flush,
     onRollback: (flagKey) => metrics.rolloutAborted(flagKey),
@@ -61,26 +65,17 @@ const rollbackEvents = async () => (await store.events(FLAG)).filter((e) => e.ac
 
 beforeAll(async () => {
   db = await createTestDatabase(10);
-  store = createFlagStore(db.pool);
-  snapshot = createFlagSnapshot({ store, pollMs: 250 });
-  await snapshot.start();
-  metrics = createMetrics(new Registry());
   // Exactly one fault check in 20 fails: the 5 % of the issue, without the luck of a random draw.
   let draw = 0;
-  rollout = createRolloutDeps({
-    pool: db.pool,
-    flags: snapshot,
-    metrics,
-    windowMs: 1000,
-    faults: { candidateFailureRate: 0.05, random: () => (draw++ % 20) / 20 },
+  const composition = await composeTestApp(db.pool, {
+    swaps: {
+      rollout: {
+        windowMs: 1000,
+        faults: { candidateFailureRate: 0.05, random: () => (draw++ % 20) / 20 },
+      },
+    },
   });
-  app = await buildApp({
-    logger: createLogger('silent'),
-    pool: db.pool,
-    flags: store,
-    flagSnapshot: snapshot,
-    rollout,
-  });
+  ({ app, flags: store, flagSnapshot: snapshot, metrics, rollout } = composition);
   const items: ExperimentDefinition<null, unknown[]> = {
     name: 'guard_items',
     sampleRequests: () => [null],
@@ -98,12 +93,10 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const loop of loops) await loop.stop();
   await app?.close();
-  await rollout?.stop();
-  await snapshot?.stop();
   await db?.drop();
 });
 
-describe('issue 5: the guard holds on too little traffic', () => {
+describe('the guard holds on too little traffic', () => {
   it('30 requests (with the same 5 % failing) are inconclusive: hold, no rollback', async () => {
     const statuses = await traffic(30);
     expect(statuses).toHaveLength(30);
@@ -121,7 +114,7 @@ describe('issue 5: the guard holds on too little traffic', () => {
   });
 });
 
-describe('issue 5: fault injection → the guard rolls back within 30 s and records why', () => {
+describe('fault injection → the guard rolls back within 30 s and records why', () => {
   it('two guard loops, one leader; 5 % failures at step 1 roll the flag back to 0 %', async () => {
     const a = guard('instance-a');
     const b = guard('instance-b');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_GUARD_THRESHOLDS } from '../../src/config.js';
 import {
-  DEFAULT_GUARD_THRESHOLDS,
   type GuardThresholds,
   guardVerdict,
   HOLD_REASONS,
@@ -8,7 +8,7 @@ import {
   noOutcomes,
   type RolloutState,
 } from '../../src/rollout/guard/guard.js';
-import { rollbackPatch } from '../../src/rollout/guard/guard-loop.js';
+import { rollbackPatch } from '../../src/rollout/guard/guard-evaluator.js';
 import type { WindowStats } from '../../src/rollout/guard/guard-measure.js';
 import {
   countAbove,

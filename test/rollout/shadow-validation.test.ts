@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Outcome } from '../../src/rollout/experiments/experiment-types.js';
 import { evidenceOf, migrationVerdict } from '../../src/rollout/experiments/shadow-validation.js';
 import { noOutcomes } from '../../src/rollout/guard/guard.js';
 import { emptyHistogram, observe } from '../../src/rollout/window/rollout-window-histogram.js';
 import type { ExperimentTotals } from '../../src/rollout/window/rollout-window-store.js';
+import type { Outcome } from '../../src/rollout/window/window-labels.js';
 
 function totals(
   counts: Partial<Record<Outcome, number>>,
@@ -33,7 +33,7 @@ function totals(
 
 const verdict = (t: ExperimentTotals[]) => migrationVerdict([evidenceOf('gene_list', t)]);
 
-describe('DESIGN §5 validate-migration: match rate ≥ 95 %, no candidate errors, candidate ≤ 1.2× control', () => {
+describe('validate-migration: match rate ≥ 95 %, no candidate errors, candidate ≤ 1.2× control', () => {
   it('ready when all three hold', () => {
     expect(verdict(totals({ match: 190, mismatch: 10 }, 50, 55))).toMatchObject({ ready: true, reasons: [] });
   });

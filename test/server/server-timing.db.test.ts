@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../../src/app/serve.js';
 import { issueApiToken } from '../../src/auth/issue-api-token.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { silentProgress } from '../../src/progress.js';
-import { type RunningServer, startServer } from '../../src/server.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { insertGenes, refreshMaterializedViews } from '../helpers/views.js';
 
@@ -46,7 +46,7 @@ const get = async (url: string, headers: Record<string, string> = {}) => {
 
 /** Waits until this instance's snapshot serves `arm` (a flag change arrives by NOTIFY). */
 async function servedBy(arm: string, url: string): Promise<Timing> {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 30_000;
   for (;;) {
     const t = await get(url);
     if (t.arm === arm) return t;

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/http/app.js';
-import { createLogger } from '../../src/logger.js';
 import { insertFixture } from '../genes/gene-fixture.js';
+import { testApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { refreshMaterializedViews } from '../helpers/views.js';
 
@@ -17,7 +16,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   await insertFixture(db.pool);
   await refreshMaterializedViews(db.pool);
-  app = await buildApp({ logger: createLogger('silent'), pool: db.pool });
+  app = await testApp(db.pool);
 });
 afterAll(async () => {
   await app.close();

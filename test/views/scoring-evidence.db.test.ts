@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { insertGene, insertGenes, useEmptyDatabase } from '../helpers/views.js';
 
-// DESIGN §4.1–4.6: the per-evidence-row views, on hand-built datasets.
+// The per-evidence-row views (docs/scoring.md, steps 1–3), on hand-built datasets.
 
 const db = useEmptyDatabase();
 
@@ -14,8 +14,8 @@ async function bySymbol(view: string, column: string, source?: string): Promise<
   return Object.fromEntries(rows.map((r) => [r.approved_symbol, r.v]));
 }
 
-describe('DESIGN §4.1 evidence_source_counts', () => {
-  it('DESIGN §4.1: each source counts the documented key, with its fallback', async () => {
+describe('evidence_source_counts', () => {
+  it('each source counts the documented key, with its fallback', async () => {
     await insertGenes(db.pool, [
       { symbol: 'PA', evidence: { PanelApp: { panels: [{ id: 1 }, { id: 2 }, { id: 3 }], panel_count: 9 } } },
       { symbol: 'HPO_BOTH', evidence: { HPO: { hpo_terms: ['HP:1', 'HP:2'], diseases: ['OMIM:1'] } } },
@@ -46,7 +46,7 @@ describe('DESIGN §4.1 evidence_source_counts', () => {
     });
   });
 
-  it('DESIGN §4.1: missing keys count 0 and never raise', async () => {
+  it('missing keys count 0 and never raise', async () => {
     const sources = ['PanelApp', 'HPO', 'PubTator', 'DiagnosticPanels', 'GenCC', 'Literature'];
     for (const source of sources) await insertGene(db.pool, { symbol: source, evidence: { [source]: {} } });
     expect(await bySymbol('evidence_source_counts', 'source_count')).toEqual(
@@ -54,7 +54,7 @@ describe('DESIGN §4.1 evidence_source_counts', () => {
     );
   });
 
-  it('DESIGN §4.1: non-array values, null values and non-object evidence_data count 0 and never raise', async () => {
+  it('non-array values, null values and non-object evidence_data count 0 and never raise', async () => {
     await insertGenes(db.pool, [
       { symbol: 'PA_STRING', evidence: { PanelApp: { panels: 'three' } } },
       { symbol: 'PA_OBJECT', evidence: { PanelApp: { panels: { a: 1, b: 2 } } } },
@@ -85,7 +85,7 @@ describe('DESIGN §4.1 evidence_source_counts', () => {
   });
 });
 
-describe('DESIGN §4.2 evidence_classification_weights', () => {
+describe('evidence_classification_weights', () => {
   const permutations = <T>(items: readonly T[]): T[][] =>
     items.length <= 1
       ? [[...items]]
@@ -93,7 +93,7 @@ describe('DESIGN §4.2 evidence_classification_weights', () => {
           permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((p) => [item, ...p]),
         );
 
-  it('DESIGN §4.2: GenCC and ClinGen weights are the max over classifications in any order', async () => {
+  it('GenCC and ClinGen weights are the max over classifications in any order', async () => {
     const sets = { TOP: ['Limited', 'Definitive', 'moderate'], MID: ['Disputed', 'Limited', 'STRONG'] };
     const expected: Record<string, number> = {};
     for (const source of ['GenCC', 'ClinGen']) {
@@ -109,7 +109,7 @@ describe('DESIGN §4.2 evidence_classification_weights', () => {
     expect(await bySymbol('evidence_classification_weights', 'classification_weight')).toEqual(expected);
   });
 
-  it('DESIGN §4.2: each classification weighs as listed, case-insensitively', async () => {
+  it('each classification weighs as listed, case-insensitively', async () => {
     const weights: Record<string, number> = {
       Definitive: 1.0,
       strong: 0.8,
@@ -138,7 +138,7 @@ describe('DESIGN §4.2 evidence_classification_weights', () => {
     expect(await bySymbol('evidence_classification_weights', 'classification_weight')).toEqual(expected);
   });
 
-  it('DESIGN §4.2: no classifications (missing, empty, non-array, non-string elements) weigh 0.0; other sources are absent', async () => {
+  it('no classifications (missing, empty, non-array, non-string elements) weigh 0.0; other sources are absent', async () => {
     await insertGenes(db.pool, [
       { symbol: 'MISSING', evidence: { GenCC: {} } },
       { symbol: 'EMPTY', evidence: { ClinGen: { classifications: [] } } },
@@ -158,8 +158,8 @@ describe('DESIGN §4.2 evidence_classification_weights', () => {
   });
 });
 
-describe('DESIGN §4.3 evidence_count_percentiles', () => {
-  it('DESIGN §4.3: percent_rank over ln(1 + count) per source: ties, one-row partitions, zero counts dropped', async () => {
+describe('evidence_count_percentiles', () => {
+  it('percent_rank over ln(1 + count) per source: ties, one-row partitions, zero counts dropped', async () => {
     await insertGenes(db.pool, [
       { symbol: 'A', evidence: { PubTator: { publication_count: 5 }, Literature: { publications: ['1'] } } },
       {
@@ -191,7 +191,7 @@ describe('DESIGN §4.3 evidence_count_percentiles', () => {
     expect(zero.rowCount).toBe(0);
   });
 
-  it('DESIGN §4.3: a partition of equal counts ranks every row 0', async () => {
+  it('a partition of equal counts ranks every row 0', async () => {
     for (const symbol of ['A', 'B', 'C']) {
       await insertGene(db.pool, { symbol, evidence: { DiagnosticPanels: { panel_count: 2 } } });
     }
@@ -200,8 +200,8 @@ describe('DESIGN §4.3 evidence_count_percentiles', () => {
   });
 });
 
-describe('DESIGN §4.4–4.6 normalized, combined and summary views', () => {
-  it('DESIGN §4.4: GenCC/ClinGen use the classification weight, other sources their percentile', async () => {
+describe('normalized, combined and summary views', () => {
+  it('GenCC/ClinGen use the classification weight, other sources their percentile', async () => {
     await insertGenes(db.pool, [
       {
         symbol: 'A',
@@ -235,7 +235,7 @@ describe('DESIGN §4.4–4.6 normalized, combined and summary views', () => {
     ]);
   });
 
-  it('DESIGN §4.5: combined_evidence_scores adds display_name = source_name and source_type pipeline', async () => {
+  it('combined_evidence_scores adds display_name = source_name and source_type pipeline', async () => {
     const id = await insertGene(db.pool, { symbol: 'A', evidence: { HPO: { hpo_terms: ['HP:1'] } } });
     const { rows } = await db.pool.query('select * from combined_evidence_scores');
     expect(rows).toEqual([
@@ -251,7 +251,7 @@ describe('DESIGN §4.4–4.6 normalized, combined and summary views', () => {
     ]);
   });
 
-  it('DESIGN §4.6: evidence_summary_view has every evidence row, 0 when it left the chain, and the curation', async () => {
+  it('evidence_summary_view has every evidence row, 0 when it left the chain, and the curation', async () => {
     const a = await insertGene(db.pool, {
       symbol: 'A',
       hgncId: 'HGNC:1',

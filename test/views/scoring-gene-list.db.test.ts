@@ -1,11 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { insertGenes, refreshMaterializedViews, useEmptyDatabase } from '../helpers/views.js';
 
-// DESIGN §4.8: gene_list_detailed, and the plans the list API depends on.
+// gene_list_detailed (docs/data-model.md), and the plans the list API depends on.
 
 const db = useEmptyDatabase();
 
-/** DESIGN §4.8 written literally: every gene LEFT JOIN gene_scores. */
+/** gene_list_detailed's upstream columns written literally: every gene LEFT JOIN gene_scores. */
 const LITERAL_LEFT_JOIN = `
   select g.id as gene_id, g.hgnc_id, g.approved_symbol as gene_symbol, g.aliases as alias_symbols,
          coalesce(s.raw_score, 0)::float8 as total_score, coalesce(s.percentage_score, 0)::float8 as percentage_score,
@@ -19,11 +19,11 @@ const LITERAL_LEFT_JOIN = `
     from genes g left join gene_scores s on s.gene_id = g.id
    order by g.id`;
 
-const DESIGN_COLUMNS = `gene_id, hgnc_id, gene_symbol, alias_symbols, total_score, percentage_score, classification,
+const UPSTREAM_COLUMNS = `gene_id, hgnc_id, gene_symbol, alias_symbols, total_score, percentage_score, classification,
   source_count, sources, annotation_count, annotation_sources, created_at, updated_at`;
 
-describe('DESIGN §4.8 gene_list_detailed', () => {
-  it('DESIGN §4.8: genes without a score appear once with zeros, Unknown, no sources; scored genes carry gene_scores', async () => {
+describe('gene_list_detailed', () => {
+  it('genes without a score appear once with zeros, Unknown, no sources; scored genes carry gene_scores', async () => {
     const ids = await insertGenes(db.pool, [
       {
         symbol: 'PKD2',
@@ -37,7 +37,7 @@ describe('DESIGN §4.8 gene_list_detailed', () => {
     ]);
     await refreshMaterializedViews(db.pool);
     const { rows } = await db.pool.query(
-      `select ${DESIGN_COLUMNS}, evidence_score, evidence_count, evidence_tier, evidence_group, tier_order, group_order
+      `select ${UPSTREAM_COLUMNS}, evidence_score, evidence_count, evidence_tier, evidence_group, tier_order, group_order
          from gene_list_detailed order by gene_id`,
     );
     const common = { created_at: expect.any(Date), updated_at: expect.any(Date) };
@@ -87,7 +87,7 @@ describe('DESIGN §4.8 gene_list_detailed', () => {
     expect(scored.rows).toEqual([{ gene_id: ids.get('PKD2') }]);
   });
 
-  it('DESIGN §4.8: classification High ≥ 80, Medium ≥ 50, Low ≥ 20, else Unknown', async () => {
+  it('classification High ≥ 80, Medium ≥ 50, Low ≥ 20, else Unknown', async () => {
     // N = 2 (ClinGen, GenCC) → pct = 50 × (sum of weights), summed ClinGen first
     const cases: Array<[string, string[], string[], number, string]> = [
       ['HIGH_80', ['Strong'], ['Strong'], 80, 'High'],
@@ -122,7 +122,7 @@ describe('DESIGN §4.8 gene_list_detailed', () => {
     ).toEqual(Object.fromEntries(cases.map(([symbol, , , pct, cls]) => [symbol, [pct, cls]])));
   });
 
-  it('DESIGN §4.8: the UNION ALL form returns exactly the literal "genes LEFT JOIN gene_scores"', async () => {
+  it('the UNION ALL form returns exactly the literal "genes LEFT JOIN gene_scores"', async () => {
     await db.pool.query(`
       insert into genes (approved_symbol, hgnc_id, aliases)
       select 'S' || i, case when i % 3 = 0 then null else 'HGNC:' || i end, case when i % 4 = 0 then array['A' || i] else '{}' end
@@ -135,7 +135,7 @@ describe('DESIGN §4.8 gene_list_detailed', () => {
       insert into gene_annotations (gene_id, source) select g.id, 'hgnc' from genes g where g.id % 5 = 0;`);
     await refreshMaterializedViews(db.pool);
     const literal = await db.pool.query(LITERAL_LEFT_JOIN);
-    const view = await db.pool.query(`select ${DESIGN_COLUMNS} from gene_list_detailed order by gene_id`);
+    const view = await db.pool.query(`select ${UPSTREAM_COLUMNS} from gene_list_detailed order by gene_id`);
     expect(view.rows).toHaveLength(300);
     expect(view.rows).toEqual(literal.rows);
   });

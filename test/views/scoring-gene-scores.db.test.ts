@@ -7,7 +7,7 @@ import {
   useEmptyDatabase,
 } from '../helpers/views.js';
 
-// DESIGN §4.7: gene_scores (materialized), and the one-row gene_list_stats built on it.
+// gene_scores (materialized; docs/scoring.md, steps 4–5), and the one-row gene_list_stats built on it.
 
 const db = useEmptyDatabase();
 
@@ -36,8 +36,8 @@ const gencc = (...classifications: string[]) => ({ GenCC: { classifications } })
 const pubtator = { PubTator: { publication_count: 1 } };
 const literature = { Literature: { publications: ['1'] } };
 
-describe('DESIGN §4.7 gene_scores', () => {
-  it('DESIGN §4.7: N = distinct sources in combined_evidence_scores; pct = raw / N × 100; source_scores rounded to 4', async () => {
+describe('gene_scores', () => {
+  it('N = distinct sources in combined_evidence_scores; pct = raw / N × 100; source_scores rounded to 4', async () => {
     await insertGenes(db.pool, [
       { symbol: 'A', evidence: { ...clingen('Moderate'), PubTator: { publication_count: 5 } } },
       { symbol: 'B', evidence: { PubTator: { publication_count: 3 } } },
@@ -73,7 +73,7 @@ describe('DESIGN §4.7 gene_scores', () => {
     });
   });
 
-  it('DESIGN §4.7: N changes when a source appears (after refresh), not for a source with only zero counts', async () => {
+  it('N changes when a source appears (after refresh), not for a source with only zero counts', async () => {
     await insertGenes(db.pool, [
       { symbol: 'X', evidence: clingen('Definitive') },
       { symbol: 'Y', evidence: gencc('Moderate') },
@@ -106,7 +106,7 @@ describe('DESIGN §4.7 gene_scores', () => {
     expect(s.Y?.evidence_tier).toBe('established_support'); // 2 sources, exactly 20
   });
 
-  it('DESIGN §4.7: evidence tiers and groups at their boundaries', async () => {
+  it('evidence tiers and groups at their boundaries', async () => {
     // N = 4 (ClinGen, GenCC, Literature, PubTator); count sources score 0, so pct = 25 × (ClinGen + GenCC weight).
     const fixtures: Array<GeneFixture & { tier: string; group: string; pct: number }> = [
       {

@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { withTransaction } from '../../src/db/pool.js';
 import { insertGenes, refreshMaterializedViews, useEmptyDatabase } from '../helpers/views.js';
 
-// DESIGN §4.9–4.11: admin_logs_filtered, genes_current, source_overlap_statistics.
+// admin_logs_filtered, genes_current, source_overlap_statistics (docs/data-model.md).
 
 const db = useEmptyDatabase();
 
-describe('DESIGN §4.9 admin_logs_filtered', () => {
-  it('DESIGN §4.9: API logs only, with user_email, action, endpoint, status_category, UTC log_date and log_hour', async () => {
+describe('admin_logs_filtered', () => {
+  it('API logs only, with user_email, action, endpoint, status_category, UTC log_date and log_hour', async () => {
     const user = await db.pool.query<{ id: number }>(
       `insert into users (email, username, hashed_password) values ('ada@example.org', 'ada', 'x') returning id`,
     );
@@ -87,7 +87,7 @@ describe('DESIGN §4.9 admin_logs_filtered', () => {
         log_date: '2024-03-02',
         log_hour: 3,
       },
-      // DESIGN: "server_error otherwise" — a missing status is not < 400 nor < 500
+      // "server_error otherwise": a missing status is not < 400 nor < 500
       {
         message: 'no status',
         user_id: null,
@@ -102,8 +102,8 @@ describe('DESIGN §4.9 admin_logs_filtered', () => {
   });
 });
 
-describe('DESIGN §4.10 genes_current', () => {
-  it("DESIGN §4.10: only genes whose valid_to is 'infinity'", async () => {
+describe('genes_current', () => {
+  it("only genes whose valid_to is 'infinity'", async () => {
     const ids = await insertGenes(db.pool, [{ symbol: 'CURRENT' }, { symbol: 'RETIRED' }]);
     await db.pool.query(`update genes set valid_to = '2020-01-01' where id = $1`, [ids.get('RETIRED')]);
     const { rows } = await db.pool.query('select id, approved_symbol, valid_to from genes_current');
@@ -113,8 +113,8 @@ describe('DESIGN §4.10 genes_current', () => {
   });
 });
 
-describe('DESIGN §4.11 source_overlap_statistics', () => {
-  it('DESIGN §4.11: every pair source1 < source2 with overlap, totals and overlap / source1_total %', async () => {
+describe('source_overlap_statistics', () => {
+  it('every pair source1 < source2 with overlap, totals and overlap / source1_total %', async () => {
     await insertGenes(db.pool, [
       { symbol: 'A', evidence: { PubTator: {}, Literature: {}, GenCC: {} } },
       { symbol: 'B', evidence: { PubTator: {}, Literature: {} } },

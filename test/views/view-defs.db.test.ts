@@ -3,7 +3,7 @@ import { VIEWS } from '../../src/views/defs/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { createViews, refreshMaterializedViews } from '../helpers/views.js';
 
-// DESIGN §4: every declared view exists with the expected columns and types, its declared dependencies are
+// Every declared view (docs/data-model.md) exists with the expected columns and types, its declared dependencies are
 // exactly what the catalog records, and the matviews can refresh concurrently.
 
 let db: TestDatabase;
@@ -162,8 +162,8 @@ async function columnsOf(relation: string): Promise<Record<string, string>> {
   return Object.fromEntries(rows.map((r) => [r.attname, r.type]));
 }
 
-describe('DESIGN §4 view definitions', () => {
-  it('declares the 11 views of DESIGN §4 plus gene_list_stats, and nothing else', () => {
+describe('view definitions', () => {
+  it("declares upstream's 11 views plus gene_list_stats, and nothing else", () => {
     expect(VIEWS.map((v) => v.name).sort()).toEqual(Object.keys(EXPECTED_COLUMNS).sort());
   });
 

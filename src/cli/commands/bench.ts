@@ -1,8 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import type { Command } from 'commander';
+import { buildApp } from '../../app/build-app.js';
+import { type Composition, compose } from '../../app/compose.js';
 import { prepareBenchDatabase } from '../../bench/bench-database.js';
 import { recordStatements } from '../../bench/direct-sql.js';
+import { fixedArmService } from '../../bench/fixed-arm.js';
 import {
   type BenchArm,
   type BenchReport,
@@ -14,14 +18,12 @@ import {
 import { openDatabase } from '../../db/database.js';
 import type { Pool } from '../../db/pool.js';
 import { KgdbError } from '../../errors.js';
-import { type GeneCaching, startGeneCaching } from '../../genes/cache/gene-caching.js';
-import type { GeneRepository } from '../../genes/gene-repository.js';
+import { cachedLegacyFacts } from '../../genes/cached-gene-repository.js';
 import { createLegacyGeneRepository } from '../../genes/legacy/legacy-gene-repository.js';
 import { createViewGeneRepository } from '../../genes/views/view-gene-repository.js';
-import { buildApp } from '../../http/app.js';
 import { createLogger } from '../../logger.js';
-import { progressBar } from '../progress-bar.js';
-import { runCommand } from '../run.js';
+import { progressBar } from './progress-bar.js';
+import { runCommand } from './run.js';
 
 interface BenchFlags {
   genes: string;
@@ -45,19 +47,20 @@ function wholeNumber(flag: string, raw: string, min: number): number {
   return Number(raw);
 }
 
-const app = (pool: Pool, genes: GeneRepository) => buildApp({ logger: createLogger('silent'), pool, genes });
-
 /** The views arm uncached: what a cache miss costs. */
-async function viewsArm(pool: Pool): Promise<BenchArm> {
+async function viewsArm(composed: Composition, pool: Pool): Promise<BenchArm> {
   const genes = createViewGeneRepository(pool);
-  return { app: await app(pool, genes), genes };
+  return { app: await buildApp({ ...composed.parts, genes: fixedArmService('views', genes) }), genes };
 }
 
 /** The legacy arm as the server builds it: its list facts cached (and invalidated) as in production. */
-async function legacyArm(pool: Pool, caching: GeneCaching): Promise<LegacyBenchArm> {
+async function legacyArm(composed: Composition, pool: Pool): Promise<LegacyBenchArm> {
   const recorder = recordStatements(pool);
-  const genes = createLegacyGeneRepository(recorder.db, { cachedFacts: caching.legacyFacts });
-  return { app: await app(pool, genes), genes, recorder, pool };
+  const genes = createLegacyGeneRepository(recorder.db, {
+    cachedFacts: cachedLegacyFacts(composed.caching.cache),
+  });
+  const app = await buildApp({ ...composed.parts, genes: fixedArmService('legacy', genes) });
+  return { app, genes, recorder, pool };
 }
 
 async function datasetFacts(pool: Pool) {
@@ -122,8 +125,14 @@ the table to stdout. Exit codes: 0 done; 1 bad flags, database error, or an arm 
               });
           const pool = scratch?.pool ?? server.pool;
           const facts = await datasetFacts(pool);
-          const caching = await startGeneCaching(pool);
-          const arms = { legacy: await legacyArm(pool, caching), views: await viewsArm(pool) };
+          // The production graph (cache, listeners) with one app per arm built from its parts.
+          const composed = await compose({
+            pool,
+            logger: createLogger('silent'),
+            jwtSecret: randomBytes(32).toString('base64url'),
+            guard: false,
+          });
+          const arms = { legacy: await legacyArm(composed, pool), views: await viewsArm(composed, pool) };
           const started = new Date();
           try {
             const cases = await runGeneBench(arms, geneBenchCases(flags.search), options, progress);
@@ -148,7 +157,7 @@ the table to stdout. Exit codes: 0 done; 1 bad flags, database error, or an arm 
           } finally {
             await arms.legacy.app.close();
             await arms.views.app.close();
-            await caching.close();
+            await composed.app.close();
           }
         } finally {
           await scratch?.pool.end();

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { KgdbError } from '../../errors.js';
 import { createFlagStore, type FlagStore } from '../../rollout/flags/flag-store.js';
 import type { Flag, FlagAudit, FlagChange, FlagPatch } from '../../rollout/flags/flag-types.js';
-import { runWithDatabase } from '../run.js';
+import { runWithDatabase } from './run.js';
 
 const EXIT_CODES = '\nExit codes: 0 done (also when nothing changed), 1 failure (CODE: message on stderr).';
 
@@ -77,7 +77,7 @@ interface SetOptions {
 }
 
 /** The options of `set` as a patch; rejected before any database work when empty. */
-export function toPatch(opts: SetOptions): FlagPatch {
+function toPatch(opts: SetOptions): FlagPatch {
   const patch: FlagPatch = {};
   if (opts.percentage !== undefined) patch.percentage = parseNumber(opts.percentage, '--percentage', false);
   if (opts.step !== undefined) patch.step = parseNumber(opts.step, '--step', true);

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { formatImportSummary } from '../../data/import/format-import-summary.js';
 import { importFiles } from '../../data/import/import-files.js';
-import { progressBar } from '../progress-bar.js';
-import { runWithDatabase } from '../run.js';
+import { progressBar } from './progress-bar.js';
+import { runWithDatabase } from './run.js';
 
 export function registerImport(program: Command): void {
   program

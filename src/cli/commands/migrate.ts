@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { openDatabase } from '../../db/database.js';
 import { migrate } from '../../db/migrate.js';
-import { runCommand } from '../run.js';
+import { runCommand } from './run.js';
 
 export function registerMigrate(program: Command): void {
   program

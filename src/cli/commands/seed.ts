@@ -1,17 +1,11 @@
 import type { Command } from 'commander';
-import { MAX_EVIDENCE_PER_GENE } from '../../data/demo/demo-options.js';
-import {
-  DEFAULT_DEMO,
-  type DemoOptions,
-  type DemoSummary,
-  replaceDemo,
-  seedDemo,
-} from '../../data/demo/seed-demo.js';
+import { type DemoOptions, MAX_EVIDENCE_PER_GENE } from '../../data/demo/demo-options.js';
+import { DEFAULT_DEMO, type DemoSummary, replaceDemo, seedDemo } from '../../data/demo/seed-demo.js';
 import { openDatabase } from '../../db/database.js';
 import { migrate } from '../../db/migrate.js';
 import { KgdbError } from '../../errors.js';
-import { progressBar } from '../progress-bar.js';
-import { runCommand } from '../run.js';
+import { progressBar } from './progress-bar.js';
+import { runCommand } from './run.js';
 
 /** The flags as commander hands them over: strings, or undefined when absent. */
 export interface RawSeedFlags {
@@ -24,7 +18,7 @@ export interface RawSeedFlags {
 }
 
 /** Evidence rows per gene when --evidence is absent: the default demo's 25,000 / 5,000. */
-export const DEFAULT_EVIDENCE_PER_GENE = DEFAULT_DEMO.evidence / DEFAULT_DEMO.genes;
+const DEFAULT_EVIDENCE_PER_GENE = DEFAULT_DEMO.evidence / DEFAULT_DEMO.genes;
 
 function wholeNumber(flag: string, raw: string | undefined, fallback: number, min: number): number {
   if (raw === undefined) return fallback;

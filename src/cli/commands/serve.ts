@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
+import { startServer } from '../../app/serve.js';
 import { createLogger } from '../../logger.js';
-import { startServer } from '../../server.js';
-import { progressBar } from '../progress-bar.js';
-import { runCommand } from '../run.js';
+import { progressBar } from './progress-bar.js';
+import { runCommand } from './run.js';
 
 export function registerServe(program: Command): void {
   program

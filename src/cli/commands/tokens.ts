@@ -13,7 +13,7 @@ import { ROLES } from '../../auth/roles.js';
 import { type Database, openDatabase } from '../../db/database.js';
 import { migrate } from '../../db/migrate.js';
 import { KgdbError } from '../../errors.js';
-import { type CommandContext, runCommand } from '../run.js';
+import { type CommandContext, runCommand } from './run.js';
 
 interface CreateOptions {
   role: string;

@@ -5,7 +5,7 @@ import { ROLES } from '../../auth/roles.js';
 import { checkUnlockEmail, type UnlockedUser, unlockUser } from '../../auth/unlock-user.js';
 import { openDatabase } from '../../db/database.js';
 import { migrate } from '../../db/migrate.js';
-import { runCommand } from '../run.js';
+import { runCommand } from './run.js';
 
 interface CreateOptions {
   email: string;
@@ -16,7 +16,7 @@ interface CreateOptions {
 }
 
 /** What `kgdb users create` prints; a generated password comes alone on the last line. */
-export function formatUserCreated({ user, generatedPassword }: CreatedUser): string {
+function formatUserCreated({ user, generatedPassword }: CreatedUser): string {
   const lines = [`created user ${user.id}: ${user.username} <${user.email}>, role ${user.role}`];
   if (generatedPassword !== undefined) {
     lines.push('generated password (shown only now; kgdb keeps only a hash):', generatedPassword);
@@ -25,7 +25,7 @@ export function formatUserCreated({ user, generatedPassword }: CreatedUser): str
 }
 
 /** What `kgdb users unlock` prints. */
-export function formatUserUnlocked({ user, wasLocked }: UnlockedUser): string {
+function formatUserUnlocked({ user, wasLocked }: UnlockedUser): string {
   const what = wasLocked ? 'unlocked' : 'was not locked; reset the failed-login count of';
   return `${what} user ${user.id}: ${user.username} <${user.email}>\n`;
 }

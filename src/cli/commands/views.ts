@@ -5,8 +5,8 @@ import { VIEWS } from '../../views/defs/index.js';
 import type { RefreshResult } from '../../views/refresh-matview.js';
 import { createRefresher } from '../../views/refresher.js';
 import { type ViewStatusReport, viewStatus } from '../../views/status.js';
-import { progressBar } from '../progress-bar.js';
-import { runWithDatabase } from '../run.js';
+import { progressBar } from './progress-bar.js';
+import { runWithDatabase } from './run.js';
 
 export function registerViews(program: Command): void {
   const views = program.command('views').description('The declared views: status, apply, refresh');
@@ -71,7 +71,7 @@ export function registerViews(program: Command): void {
     );
 }
 
-export function formatStatus(report: ViewStatusReport): string {
+function formatStatus(report: ViewStatusReport): string {
   const rows = report.views.map((v) => [
     v.name,
     v.kind,
@@ -97,7 +97,7 @@ export function formatStatus(report: ViewStatusReport): string {
   );
 }
 
-export function formatApply(r: ApplyReport): string {
+function formatApply(r: ApplyReport): string {
   if (r.ddl.length === 0) return 'no changes\n';
   const parts: [string, string[]][] = [
     ['created', r.created],

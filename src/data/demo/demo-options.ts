@@ -1,6 +1,19 @@
 import { KgdbError } from '../../errors.js';
 import { SOURCES } from '../import/import-types.js';
-import type { DemoOptions } from './seed-demo.js';
+
+/** What to generate. The same options (including `now`) always produce identical rows. */
+export interface DemoOptions {
+  /** Number of genes: the ~100 real kidney genes first, then synthetic ones (≥ 1). */
+  genes: number;
+  /** Exact number of gene_evidence rows, at most 7 × genes (one per gene and source). */
+  evidence: number;
+  /** Exact number of system_logs rows, spread over the 30 days before `now`. */
+  logs: number;
+  /** PRNG seed (whole number ≥ 0). */
+  seed: number;
+  /** Reference time for every timestamp; default: now, truncated to the hour. */
+  now?: Date;
+}
 
 /** At most one evidence row per (gene, source), so a gene holds at most seven. */
 export const MAX_EVIDENCE_PER_GENE = SOURCES.length;

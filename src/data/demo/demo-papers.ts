@@ -1,7 +1,7 @@
 import { JOURNALS, SURNAMES, TITLE_COHORTS, TITLE_TOPICS } from './evidence-vocab.js';
 import { rngFor, STREAMS } from './rng.js';
 
-/** One entry of Literature evidence_data.publication_details (DESIGN §3.1). */
+/** One entry of Literature evidence_data.publication_details: {title, authors, journal, publication_date, url, doi}. */
 export interface DemoPaper {
   pmid: string;
   title: string;
@@ -16,7 +16,7 @@ export interface DemoPaper {
  * The demo's Literature source is a fixed set of cohort papers shared by all genes, as upstream's is
  * (12 papers, each listing hundreds of genes), so one PMID always carries the same details.
  */
-export const PAPER_COUNT = 40;
+const PAPER_COUNT = 40;
 
 /**
  * Papers are cited with Zipf-like weights 1/(rank+1)^0.9: the first few large cohort studies list most

@@ -36,7 +36,7 @@ export const PUBTATOR_STORED_PMIDS = 20;
 const PUBTATOR_STORED_MENTIONS = 10;
 
 /** A long-tailed count: a log-normal around `median`, rounded and kept within 1..max. */
-export function tailCount(rng: Rng, median: number, sigma: number, max: number): number {
+function tailCount(rng: Rng, median: number, sigma: number, max: number): number {
   return Math.min(max, Math.max(1, Math.round(rng.logNormal(median, sigma))));
 }
 
@@ -126,7 +126,7 @@ function hpo({ rng, gene }: EvidenceInput): EvidenceContent {
   const terms = rng.sample(HPO_TERMS, tailCount(rng, median, sigma, HPO_TERMS.length)).sort();
   const data: Record<string, unknown> = { hpo_terms: terms };
   let diseaseCount = 0;
-  // `diseases` is optional in DESIGN §3.1; a third of synthetic rows leave it out entirely.
+  // `diseases` is optional for HPO (docs/data-model.md); a third of synthetic rows leave it out entirely.
   if (gene.kind !== 'synthetic' || rng.chance(0.67)) {
     const diseases = Array.from({ length: rng.int(1, 3) }, () => diseaseFor(rng, gene));
     const unique = [...new Map(diseases.map((d) => [d.id, d])).values()];
@@ -273,7 +273,10 @@ const BUILDERS: Record<SourceName, (input: EvidenceInput) => EvidenceContent> = 
   Literature: literature,
 };
 
-/** evidence_data (shaped exactly as DESIGN §3.1) and source_detail for one gene and source. Pure. */
+/**
+ * evidence_data (the keys of docs/data-model.md, "evidence_data per source") and source_detail for one gene and
+ * source. Pure.
+ */
 export function buildEvidence(source: SourceName, input: EvidenceInput): EvidenceContent {
   return BUILDERS[source](input);
 }

@@ -5,7 +5,7 @@ import { type Rng, rngFor, STREAMS } from './rng.js';
 
 const MAX_SOURCES = SOURCES.length;
 /** Share of genes without any evidence (genes listed by HGNC that no source reports), when the total allows. */
-export const NO_EVIDENCE_SHARE = 0.025;
+const NO_EVIDENCE_SHARE = 0.025;
 
 /** How many genes must have no evidence: ~2.5 %, but at least N − E (each gene with evidence has ≥ 1 row) and
  *  at most N − ⌈E/7⌉ (the others must be able to hold all E rows). */

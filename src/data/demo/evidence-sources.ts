@@ -15,7 +15,7 @@ export const SOURCE_WEIGHTS: Readonly<Record<(typeof SOURCES)[number], number>> 
   Literature: 4,
 };
 
-/** Classification titles exactly as DESIGN §3.1 lists them for each curated source. */
+/** Classification titles as each curated source spells them (docs/data-model.md, "evidence_data per source"). */
 export const GENCC_CLASSIFICATIONS = [
   'Definitive',
   'Strong',

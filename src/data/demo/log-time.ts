@@ -1,7 +1,7 @@
 import { DAY_MS } from './demo-genes.js';
 
 /** The demo's logs cover the 30 days before `now`. */
-export const LOG_SPAN_DAYS = 30;
+const LOG_SPAN_DAYS = 30;
 
 /**
  * Traffic follows the working day: density 1 + A·cos(2π(x − peak)) over the time of day x ∈ [0, 1), with

@@ -3,7 +3,7 @@ import { type Progress, silentProgress } from '../../progress.js';
 import { COPY_SQL } from './demo-copy-lines.js';
 import { annotationLines, curationLines, evidenceLines, geneLines, logLines } from './demo-lines.js';
 import { logPlan } from './demo-logs.js';
-import { defaultNow, validateDemoOptions } from './demo-options.js';
+import { type DemoOptions, defaultNow, validateDemoOptions } from './demo-options.js';
 import {
   assertNoGenes,
   clearDemoData,
@@ -14,20 +14,6 @@ import {
   writeDemoUsers,
 } from './demo-writer.js';
 import { planEvidenceCounts } from './evidence-plan.js';
-
-/** What to generate. The same options (including `now`) always produce identical rows. */
-export interface DemoOptions {
-  /** Number of genes: the ~100 real kidney genes first, then synthetic ones (≥ 1). */
-  genes: number;
-  /** Exact number of gene_evidence rows, at most 7 × genes (one per gene and source). */
-  evidence: number;
-  /** Exact number of system_logs rows, spread over the 30 days before `now`. */
-  logs: number;
-  /** PRNG seed (whole number ≥ 0). */
-  seed: number;
-  /** Reference time for every timestamp; default: now, truncated to the hour. */
-  now?: Date;
-}
 
 /** Rows written and the time it took, for the CLI to print. */
 export interface DemoSummary {

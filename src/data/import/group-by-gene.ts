@@ -16,7 +16,7 @@ export const geneKey = (hgncId: string | null, symbol: string): string =>
   hgncId === null ? `symbol:${symbolKey(symbol)}` : `hgnc:${hgncId}`;
 
 /**
- * Groups by HGNC id when an entry has one, else by symbol case-insensitively (DESIGN §3.2). An entry
+ * Groups by HGNC id when an entry has one, else by symbol case-insensitively. An entry
  * without an HGNC id joins the HGNC-keyed gene of the same symbol when exactly one such gene exists, so
  * `PKD1` and `{PKD1, HGNC:9008}` in one run are one gene; with two candidates it stays apart (ambiguous).
  * Order: HGNC-keyed genes by first appearance, then symbol-keyed ones, so the same inputs give the same plan.

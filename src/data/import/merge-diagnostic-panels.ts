@@ -3,7 +3,7 @@ import { latestDate } from './read-fields.js';
 import { sortedUnion, stringsOf } from './sorted-sets.js';
 
 /**
- * DESIGN §3.2: the stored sets plus every contribution's, counts recomputed from the union:
+ * The stored sets plus every contribution's, counts recomputed from the union (docs/data-model.md, "Importing"):
  * panel_count = distinct panel names, provider_count = distinct providers. Other stored keys are kept.
  * evidence_date only moves forward (the latest scrape seen), so re-importing a file changes nothing.
  */
@@ -30,7 +30,7 @@ export function mergeDiagnosticPanels(
 }
 
 /** Upstream's wording: "DiagnosticPanels: 16 panels from Blueprint Genetics, CeGaT, Centogene (+6 more)". */
-export function panelsDetail(panelCount: number, providers: string[]): string {
+function panelsDetail(panelCount: number, providers: string[]): string {
   const panels = `${panelCount} panel${panelCount === 1 ? '' : 's'}`;
   if (providers.length === 0) return `DiagnosticPanels: ${panels}, 0 providers`;
   const more = providers.length > 3 ? ` (+${providers.length - 3} more)` : '';

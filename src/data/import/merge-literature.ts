@@ -3,9 +3,10 @@ import { isRecord, latestDate } from './read-fields.js';
 import { sortedPmids } from './sorted-sets.js';
 
 /**
- * DESIGN §3.2: publications = stored PMIDs ∪ contributed PMIDs, publication_count = distinct PMIDs.
- * publication_details keeps stored entries and takes a contributed entry over a stored one for the
- * same PMID (later files over earlier ones), so corrected paper metadata lands on re-import.
+ * Merge semantics (docs/data-model.md, "Importing"): publications = stored PMIDs ∪ contributed PMIDs,
+ * publication_count = distinct PMIDs. publication_details keeps stored entries and takes a contributed entry
+ * over a stored one for the same PMID (later files over earlier ones), so corrected paper metadata lands on
+ * re-import.
  * evidence_date only moves forward: the newest publication date seen.
  */
 export function mergeLiterature(

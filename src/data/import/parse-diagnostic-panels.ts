@@ -3,7 +3,7 @@ import { type Fail, failAt } from './input-error.js';
 import { isRecord, readHgncId, readNameList, readSymbol, show, toIsoDate } from './read-fields.js';
 
 /**
- * One provider's file (DESIGN §3.2): `provider_name`, `genes: [{symbol, panels, hgnc_id?, …}]`.
+ * One provider's file (docs/data-model.md, "Importing"): `provider_name`, `genes: [{symbol, panels, hgnc_id?, …}]`.
  * Every gene entry becomes one contribution; repeated entries for a gene are fine, they are unioned later.
  * The evidence date is the day the provider's page was scraped (`scraped_at`), when the file says.
  * `reported_as` is not kept as an alias: in the upstream files it is as often a protein or disease name

@@ -11,8 +11,8 @@ import {
 } from './read-fields.js';
 
 /**
- * One paper's file (DESIGN §3.2): `pmid`, title, authors, journal, publication_date, url, doi, and
- * `genes: [{symbol, hgnc_id?, …}]`. Every gene entry contributes this one PMID and its metadata.
+ * One paper's file (docs/data-model.md, "Importing"): `pmid`, title, authors, journal, publication_date, url,
+ * doi, and `genes: [{symbol, hgnc_id?, …}]`. Every gene entry contributes this one PMID and its metadata.
  */
 export function parseLiterature(file: string, doc: JsonObject): LiteratureContribution[] {
   const fileFail = failAt(file, '');

@@ -23,7 +23,7 @@ create table if not exists api_tokens (
 -- Secrets every server instance on this database must agree on. The JWT signing secret lives here when
 -- JWT_SECRET is unset: the first instance inserts a random one (insert … on conflict do nothing) and
 -- every instance reads back whatever row won, so tokens issued by one instance verify on all of them.
--- (DESIGN §2 said "persisted in the data dir"; a data dir is per machine, the database is shared.)
+-- (Not in the data dir: a data dir is per machine, the database is shared by every instance.)
 create table if not exists kgdb_secrets (
   name text primary key,
   value text not null,

@@ -2,7 +2,7 @@
 
 -- Indexes for GET /api/admin/logs/ (src/logs; the plans and their measured times are in the README).
 --
--- Every admin read has `path is not null` (DESIGN §4.9's admin_logs_filtered; the legacy repository applies the
+-- Every admin read has `path is not null` (the view admin_logs_filtered; the legacy repository applies the
 -- same predicate to system_logs), so every index here is partial on it: background log lines without a path
 -- cost no index upkeep, and the planner may use the indexes for the view and the legacy SQL alike.
 --

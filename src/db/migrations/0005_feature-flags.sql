@@ -1,6 +1,6 @@
 -- Up Migration
 
--- Feature flags (DESIGN §6). The table is the only truth: every instance keeps an in-process snapshot and
+-- Feature flags (docs/rollout.md). The table is the only truth: every instance keeps an in-process snapshot and
 -- reloads a flag when the trigger below notifies 'kgdb_flags', so a plain SQL UPDATE reaches every instance.
 
 -- Steps of a gradual schedule: 1..20 ascending percentages starting at 0 (a rollback to 0 % must always
@@ -170,7 +170,7 @@ drop trigger if exists feature_flags_no_truncate on feature_flags;
 create trigger feature_flags_no_truncate before truncate on feature_flags
   for each statement execute function kgdb_feature_flags_no_truncate();
 
--- The flags the gene and admin-log routes read (issue 5 wiring). Both start at 0 %: enabled, exposing no one.
+-- The flags the gene and admin-log routes read (the views rollout). Both start at 0 %: enabled, exposing no one.
 select set_config('kgdb.actor', 'migration:0005', true), set_config('kgdb.reason', 'seeded', true);
 insert into feature_flags (key, description, enabled, strategy, step)
 values

@@ -1,11 +1,11 @@
 -- Up Migration
 
--- Live rollout data (DESIGN §6, issue 5): every instance adds what it saw per ~10 s window; the guard leader,
+-- Live rollout data (docs/rollout.md): every instance adds what it saw per ~10 s window; the guard leader,
 -- the admin metrics and the shadow-test results read the sum over all instances. Written off the request
--- path by src/rollout/rollout-window-writer.ts (one batched upsert per table about every second).
+-- path by src/rollout/window/rollout-window-writer.ts (one batched upsert per table about every second).
 
 -- Element-wise sum of two bucket-count arrays (latency histograms with the fixed bounds of
--- src/rollout/rollout-window-histogram.ts); the shorter one is padded with zeros.
+-- src/rollout/window/rollout-window-histogram.ts); the shorter one is padded with zeros.
 create or replace function kgdb_add_counts(a bigint[], b bigint[]) returns bigint[]
 language sql immutable as $$
   select coalesce(array_agg(coalesce(t.x, 0) + coalesce(t.y, 0) order by t.i), '{}')

@@ -9,7 +9,7 @@ import type { GeneListFilters, GeneListQuery, SortField, SortTerm } from '../gen
  */
 
 /** Sort field → upstream's ORDER BY expression (tier and group sort by rank: strongest 1.., others 999). */
-export const LEGACY_SORT_KEYS = {
+const LEGACY_SORT_KEYS = {
   id: 'g.id',
   approved_symbol: 'g.approved_symbol',
   hgnc_id: 'g.hgnc_id',
@@ -43,7 +43,7 @@ export function likeContains(term: string): string {
 }
 
 /** Upstream's WHERE pieces over `genes g LEFT JOIN gene_scores gs`, ANDed ('true' when there are none). */
-export function legacyWhere(f: GeneListFilters, bind: Bind): string {
+function legacyWhere(f: GeneListFilters, bind: Bind): string {
   const parts: string[] = [];
   if (f.search !== undefined) {
     const p = bind(likeContains(f.search), 'text');

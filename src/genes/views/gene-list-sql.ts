@@ -9,13 +9,13 @@ import {
 
 /**
  * The gene list's WHERE, ORDER BY and column list, compiled against the column names of gene_list_detailed.
- * The view repository runs them on that view; the legacy repository on a CTE it computes with the same names,
- * so both repositories filter and sort by one definition. Pure: values go into `values` as bound parameters,
- * identifiers come only from the maps below.
+ * The views arm runs them on that view; the legacy arm has SQL of its own (docs/legacy-arm.md), so a defect
+ * here shows up as a mismatch. Pure: values go into `values` as bound parameters, identifiers come only from
+ * the maps below.
  */
 
 /** Sort field → column. Tier and group sort by rank (comprehensive / well_supported first; others 999). */
-export const SORT_COLUMNS = {
+const SORT_COLUMNS = {
   id: 'gene_id',
   approved_symbol: 'gene_symbol',
   hgnc_id: 'hgnc_id',
@@ -44,17 +44,12 @@ export const GENE_LIST_COLUMNS = `gene_id::text as id,
        evidence_group,
        sources`;
 
-export interface CompiledSql {
-  text: string;
-  values: unknown[];
-}
-
 /** LIKE pattern for a literal substring: `\`, `%` and `_` escaped with the default escape character `\`. */
 export function containsPattern(term: string): string {
   return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-/** Every value gene_scores can hold in evidence_tier / evidence_group (DESIGN §4.7). */
+/** Every value gene_scores can hold in evidence_tier / evidence_group (docs/scoring.md). */
 const TIER_VALUES: readonly string[] = [...EVIDENCE_TIERS, 'no_evidence'];
 const GROUP_VALUES: readonly string[] = [...EVIDENCE_GROUPS, 'insufficient'];
 

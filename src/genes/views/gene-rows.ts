@@ -80,7 +80,7 @@ export function orderedTierCounts(raw: Partial<Record<string, Record<string, num
 }
 
 /** The facts columns both repositories select under these names. */
-export interface RawFacts {
+interface RawFacts {
   total_genes: number;
   nonzero_score_genes: number;
   max_evidence_count: number;
@@ -107,7 +107,7 @@ export function splitListRows(rows: readonly ListRow[]): {
   };
 }
 
-export function toFacts(r: RawFacts): GeneListFacts {
+function toFacts(r: RawFacts): GeneListFacts {
   return {
     maxEvidenceCount: r.max_evidence_count,
     availableSources: r.available_sources,

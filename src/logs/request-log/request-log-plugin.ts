@@ -18,15 +18,15 @@ export interface RequestLogPluginOptions {
   skip?: readonly string[];
 }
 
-export const REQUEST_LOG_SKIP = ['/health', '/metrics'] as const;
-export const REQUEST_LOGGER = 'kgdb.request';
+const REQUEST_LOG_SKIP = ['/health', '/metrics'] as const;
+const REQUEST_LOGGER = 'kgdb.request';
 
 const MAX_PATH = 512;
 const MAX_URL = 2048;
 const MAX_USER_AGENT = 512;
 
 /** Python logging's level for a response: 5xx ERROR, 4xx WARNING, else INFO. */
-export function levelForStatus(status: number): 'ERROR' | 'WARNING' | 'INFO' {
+function levelForStatus(status: number): 'ERROR' | 'WARNING' | 'INFO' {
   return status >= 500 ? 'ERROR' : status >= 400 ? 'WARNING' : 'INFO';
 }
 
@@ -34,7 +34,7 @@ export function levelForStatus(status: number): 'ERROR' | 'WARNING' | 'INFO' {
  * The row for one finished request. path is the route template (`/api/genes/:symbol`), so one route is one
  * path whatever its parameters; a request no route matched (404) keeps its URL path, truncated.
  */
-export function toRequestLogRow(request: FastifyRequest, reply: FastifyReply, at: Date): RequestLogRow {
+function toRequestLogRow(request: FastifyRequest, reply: FastifyReply, at: Date): RequestLogRow {
   const template = request.routeOptions.url;
   const urlPath = (request.url.split('?')[0] ?? request.url).slice(0, MAX_PATH);
   const path = template ?? urlPath;

@@ -30,7 +30,7 @@ export interface RequestLogRow {
   duration_ms: number;
 }
 
-export interface RequestLogStats {
+interface RequestLogStats {
   /** Rows accepted into the queue since start. */
   enqueued: number;
   /** Rows the database confirmed. */
@@ -72,7 +72,7 @@ export interface RequestLogWriterOptions {
   onFlushError?: (err: Error, rows: number) => void;
 }
 
-export const REQUEST_LOG_DEFAULTS = {
+const REQUEST_LOG_DEFAULTS = {
   capacity: 10_000,
   flushIntervalMs: 1_000,
   closeTimeoutMs: 5_000,
@@ -95,7 +95,7 @@ select r.timestamp, r.level, r.logger, r.message, r.context::jsonb, r.request_id
  order by r.n`;
 
 /** Column arrays for unnest, in INSERT_SQL's parameter order. */
-export function toColumnArrays(rows: readonly RequestLogRow[]): unknown[] {
+function toColumnArrays(rows: readonly RequestLogRow[]): unknown[] {
   return [
     rows.map((r) => r.timestamp.toISOString()),
     rows.map((r) => r.level),

@@ -29,7 +29,7 @@ type LogRow = Omit<LogEntry, 'request_body' | 'query_params' | 'headers' | 'clie
 };
 
 /** Deleting in batches keeps each statement (its locks, WAL burst and undo) small on a large table. */
-export const CLEANUP_BATCH = 50_000;
+const CLEANUP_BATCH = 50_000;
 
 const round = (value: number | null, digits: number): number | null =>
   value === null ? null : Math.round(value * 10 ** digits) / 10 ** digits;

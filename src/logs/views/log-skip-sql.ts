@@ -21,9 +21,9 @@ import { type LogRelation, Params, type SqlQuery, whereSql } from './log-sql-bas
  */
 
 /** Lists longer than this are not used (the query keeps plain filters and the planner's choice). */
-export const SKIP_LIST_CAP = 1_000;
+const SKIP_LIST_CAP = 1_000;
 /** At most this many per-logger branches are merged; more matched loggers keep the plain filter. */
-export const MERGE_CAP = 32;
+const MERGE_CAP = 32;
 
 /** Distinct values found before the page query; null = more than SKIP_LIST_CAP, or not asked for. */
 export interface SkipLists {

@@ -1,7 +1,7 @@
 import type { LogRelation, SqlQuery } from './log-sql-base.js';
 
 /** Levels counted as errors by the statistics (Python logging's two top levels). */
-export const ERROR_LEVELS = ['ERROR', 'CRITICAL'] as const;
+const ERROR_LEVELS = ['ERROR', 'CRITICAL'] as const;
 
 const HOUR = `date_trunc('hour', l.timestamp at time zone 'UTC')`;
 
@@ -72,7 +72,7 @@ select count(l.duration_ms)::int as count,
  * while the table is small; past ESTIMATE_ABOVE rows the planner's reltuples is used, as count(*) over
  * millions of rows would dominate the endpoint.
  */
-export const ESTIMATE_ABOVE = 1_000_000;
+const ESTIMATE_ABOVE = 1_000_000;
 export function buildLogStorageSql(): SqlQuery {
   const text = `
 with t as (select c.reltuples::float8 as reltuples from pg_class c where c.oid = 'system_logs'::regclass)

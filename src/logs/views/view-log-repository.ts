@@ -4,10 +4,10 @@ import { createLogReader } from './log-reader.js';
 import type { LogRelation } from './log-sql-base.js';
 
 /**
- * Reads DESIGN §4.9's admin_logs_filtered, which already keeps only rows with a path and derives
- * status_category. The view passes system_logs' columns through under their own names, and the page never
- * selects user_email, so PostgreSQL removes the view's LEFT JOIN to users (a unique key, no column used) and
- * plans the same index scans as the legacy SQL.
+ * Reads the view admin_logs_filtered (docs/data-model.md), which already keeps only rows with a path and
+ * derives status_category. The view passes system_logs' columns through under their own names, and the page
+ * never selects user_email, so PostgreSQL skips the view's lookup of the user and plans the same index scans
+ * as the legacy SQL.
  */
 export const VIEW_LOG_RELATION: LogRelation = {
   from: 'admin_logs_filtered l',

@@ -1,17 +1,16 @@
-import { type Principal, principalUserId } from '../../auth/auth-types.js';
 import type { FlagSnapshot } from '../flags/flag-snapshot.js';
 import type { Evaluation } from '../flags/flag-types.js';
-import { stickinessKeyOf } from '../flags/stickiness.js';
+import { type StickinessSource, stickinessKeyOf } from '../flags/stickiness.js';
 import { type ExperimentDefinition, specFields } from './experiment-registry.js';
-import { type FaultInjection, InjectedFault } from './experiment-types.js';
+import type { RolloutPlan } from './experiment-types.js';
 import type { Experimenter } from './experimenter.js';
+import { type FaultInjection, InjectedFault } from './fault-injection.js';
 
 /** The parts of a request the switch reads and writes; a FastifyRequest (with the metrics plugin) fits. */
 export interface ArmRequest {
-  user?: Principal | null;
   headers: Record<string, string | string[] | undefined>;
   ip?: string;
-  /** Set by the switch to the arm that serves ('views' | 'legacy'): metrics and the rollout window read it. */
+  /** Set by the switch to the arm that serves (a label of the plan's arms): metrics and the rollout window read it. */
   arm: string | null;
 }
 
@@ -19,15 +18,16 @@ export interface ArmSwitchOptions {
   /** Flag evaluation without I/O. */
   flags: Pick<FlagSnapshot, 'evaluate'>;
   experimenter: Experimenter;
-  /** On for a caller → the candidate path serves. Default 'use_database_views'. */
-  rolloutFlag?: string;
   /**
-   * Its percentage is the sampled share of calls, on either arm, that also run a comparison (a shadow
-   * candidate or a verification). Default 'enable_shadow_testing'.
+   * The rollout flag (on for a caller → the `arms.on` candidate serves), the shadow flag (its percentage is the
+   * sampled share of calls, on either arm, that also run a comparison) and the two arm labels.
    */
-  shadowFlag?: string;
-  /** Arm labels of the flag's two sides; default { on: 'views', off: 'legacy' }. */
-  arms?: { on: string; off: string };
+  plan: RolloutPlan;
+  /**
+   * The signed-in user behind a request, or null: the first choice of stickiness key (then the X-Client-Id
+   * header, then the address). Authentication is the caller's business; the switch only needs the id.
+   */
+  userIdOf: (request: ArmRequest) => StickinessSource['userId'];
   /** Share (0..1) of sampled calls run as A/A (control vs control) to measure noise; default 0. */
   aaShare?: number;
   /** Test-only: the new path (serving, shadowing or verifying) fails on this share of calls. */
@@ -36,7 +36,7 @@ export interface ArmSwitchOptions {
   random?: () => number;
 }
 
-export interface ArmDecision {
+interface ArmDecision {
   arm: string;
   rollout: Evaluation;
   /** This call also runs a comparison: a shadow candidate (arm off) or a verification (arm on). */
@@ -56,15 +56,13 @@ export interface ArmSwitch {
 }
 
 export function createArmSwitch(options: ArmSwitchOptions): ArmSwitch {
-  const rolloutFlag = options.rolloutFlag ?? 'use_database_views';
-  const shadowFlag = options.shadowFlag ?? 'enable_shadow_testing';
-  const arms = options.arms ?? { on: 'views', off: 'legacy' };
+  const { flag: rolloutFlag, shadowFlag, arms } = options.plan;
   const random = options.random ?? Math.random;
   const faults = options.faults;
 
   const decide = (request: ArmRequest): ArmDecision => {
     const { key } = stickinessKeyOf({
-      userId: principalUserId(request.user ?? null),
+      userId: options.userIdOf(request),
       headers: request.headers,
       ip: request.ip,
     });

@@ -1,9 +1,9 @@
 import type { Comparison, Difference } from './experiment-types.js';
 
 /**
- * The default comparator of experiments (DESIGN §6), a pure function. Query results are compared as row
- * multisets unless order is part of the contract (`ordered`: a sorted page); floats are equal when they agree
- * to 6 significant digits; named fields (timestamps) are ignored at any depth. The diff is readable:
+ * The default comparator of experiments (docs/rollout.md, "Experiments"), a pure function. Query results are
+ * compared as row multisets unless order is part of the contract (`ordered`: a sorted page); floats are equal
+ * when they agree to 6 significant digits; named fields (timestamps) are ignored at any depth. The diff is readable:
  * `rows[3].evidence_score: 87.5 → 87.6`, `rows[id=830].evidence_tier: "a" → "b"`, `rows: missing row {…}`;
  * the same differences come as data (`Difference`: path, segments, kind, both values) for declared rules.
  */
@@ -72,7 +72,7 @@ function keyOf(value: unknown, digits: number): string {
   );
 }
 
-export function formatValue(value: unknown): string {
+function formatValue(value: unknown): string {
   if (value === undefined) return '(absent)';
   const text = JSON.stringify(value) ?? String(value);
   return text.length > MAX_VALUE_TEXT ? `${text.slice(0, MAX_VALUE_TEXT - 1)}…` : text;

@@ -1,5 +1,5 @@
+import { NAME_PATTERN } from '../window/window-labels.js';
 import type { Comparison, Difference } from './experiment-types.js';
-import { RULE_NAME_PATTERN } from './experiment-types.js';
 
 /**
  * A declared difference (Scientist's `ignore`, but named): a kind of disagreement between control and candidate
@@ -7,7 +7,7 @@ import { RULE_NAME_PATTERN } from './experiment-types.js';
  * counted per rule name, so what is being waved through stays visible.
  */
 export interface DifferenceRule<T> {
-  /** Count key and label: /^[a-z][a-z0-9_]{0,63}$/ ('legacy_rounds_scores'). */
+  /** Count key and label: /^[a-z][a-z0-9_]{0,63}$/ ('rounded_scores'). */
   name: string;
   /** Why this difference is harmless, for the people reading the results. */
   description: string;
@@ -29,9 +29,9 @@ export function checkRules(
 ): void {
   const seen = new Set<string>();
   for (const rule of rules) {
-    if (!RULE_NAME_PATTERN.test(rule.name)) {
+    if (!NAME_PATTERN.test(rule.name)) {
       throw new Error(
-        `experiment '${experiment}': rule name '${rule.name}' must match ${RULE_NAME_PATTERN.source}`,
+        `experiment '${experiment}': rule name '${rule.name}' must match ${NAME_PATTERN.source}`,
       );
     }
     if (seen.has(rule.name))

@@ -1,5 +1,6 @@
+import type { Outcome } from '../window/window-labels.js';
 import { type DifferenceRule, explainDifferences } from './difference-rules.js';
-import type { Comparison, Observation, Outcome } from './experiment-types.js';
+import type { Comparison, Observation } from './experiment-types.js';
 
 /** What decides an outcome, once both sides are known (or the candidate's time ran out). */
 export interface OutcomeInput {

@@ -1,22 +1,7 @@
 import type { RolloutWindow } from '../window/rollout-window.js';
-import type { ExperimentResult, ExperimentSource, Mode, SampledOutcome } from './experiment-types.js';
+import type { ExperimentSample } from '../window/rollout-window-samples.js';
+import type { ExperimentResult } from './experiment-types.js';
 import type { ExperimentRecorderSink } from './experimenter.js';
-
-/** A non-matching observation waiting to be written to kgdb_experiment_samples. */
-export interface ExperimentSample {
-  experiment: string;
-  mode: Mode;
-  outcome: SampledOutcome;
-  source: ExperimentSource;
-  at: Date;
-  diff: string[];
-  /** The declared rules that explained an 'ignored' run; empty otherwise. */
-  rules: string[];
-  /** The request as JSON text (bounded), or null. */
-  request: string | null;
-  controlMs: number;
-  candidateMs: number | null;
-}
 
 export interface ExperimentRecorderOptions {
   /** Receives the outcome counts and durations (the per-window numbers all instances add up). */

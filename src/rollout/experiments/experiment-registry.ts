@@ -1,17 +1,17 @@
 import { KgdbError } from '../../errors.js';
+import { NAME_PATTERN } from '../window/window-labels.js';
 import { checkRules, type DifferenceRule } from './difference-rules.js';
 import type { Comparison } from './experiment-types.js';
-import { EXPERIMENT_NAME_PATTERN } from './experiment-types.js';
 
 /** The candidate's default budget when a definition gives none. */
-export const DEFAULT_EXPERIMENT_TIMEOUT_MS = 1000;
+const DEFAULT_EXPERIMENT_TIMEOUT_MS = 1000;
 
 /**
- * One experiment as domain code declares it (the rollout module knows nothing about genes): how to run the
+ * One experiment as domain code declares it (the rollout module knows nothing about the domain): how to run the
  * old path (control) and the new one (candidate) for a request, and which requests exemplify it.
  */
 export interface ExperimentDefinition<Req, T> {
-  /** Metric label and table key: /^[a-z][a-z0-9_]{0,63}$/ ('gene_list'). */
+  /** Metric label and table key: /^[a-z][a-z0-9_]{0,63}$/ ('item_list'). */
   name: string;
   description?: string;
   /** Representative requests for run-single (the first) and run-batch (cycled). Called per admin run. */
@@ -54,8 +54,8 @@ export function createExperimentRegistry(): ExperimentRegistry {
   const byName = new Map<string, AnyExperiment>();
   return {
     register(definition) {
-      if (!EXPERIMENT_NAME_PATTERN.test(definition.name)) {
-        throw new Error(`experiment name '${definition.name}' must match ${EXPERIMENT_NAME_PATTERN.source}`);
+      if (!NAME_PATTERN.test(definition.name)) {
+        throw new Error(`experiment name '${definition.name}' must match ${NAME_PATTERN.source}`);
       }
       if (byName.has(definition.name))
         throw new Error(`experiment '${definition.name}' is already registered`);

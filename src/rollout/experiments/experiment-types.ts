@@ -1,12 +1,12 @@
 /**
- * Glossary (DESIGN §6, in the spirit of GitHub's Scientist)
- * - experiment: one named comparison of two code paths that should answer the same ('gene_list').
- * - control: the path whose result the caller gets (the legacy SQL); an experiment resolves or rejects
+ * Glossary (docs/rollout.md; in the spirit of GitHub's Scientist)
+ * - experiment: one named comparison of two code paths that should answer the same ('item_list').
+ * - control: the path whose result the caller gets (the old one); an experiment resolves or rejects
  *   exactly as the control did.
- * - candidate: the path under test (the views). On a sampled call it starts concurrently with the control,
+ * - candidate: the path under test (the new one). On a sampled call it starts concurrently with the control,
  *   detached from the response, bounded by a timeout; its result is only compared, never returned.
  * - sampled share: the share of calls, on either arm, that also run a comparison (a shadow or a verification),
- *   from the `enable_shadow_testing` flag and independent of the rollout share (`use_database_views`).
+ *   from the plan's shadow flag and independent of the rollout share (the plan's rollout flag).
  * - mode: 'ab' compares control with candidate; 'aa' compares the control with a second run of itself, which
  *   measures the noise (rows changing between two reads) the guard subtracts from the ab mismatch rate.
  * - observation: what one path did on one call: its duration and its value or error.
@@ -18,48 +18,17 @@
  *   run-batch). Only live results are evidence for the guard and, by default, for validate-migration.
  * - verification: a sampled call served by the new path (`serve`, e.g. behind a cache) also runs control and
  *   candidate, both detached, compared and recorded like a shadow run.
- * - arm: which path served a request ('views' | 'legacy'); the label of request metrics and rollout windows.
+ * - arm: which path served a request (the plan's `arms.on` or `arms.off` label); the label of request metrics
+ *   and rollout windows.
+ * - plan: the names one migration hands this machinery (RolloutPlan below).
  * - window: ~10 s of one instance's numbers (per arm and per experiment), added into PostgreSQL so the guard
- *   and the admin views see all instances.
+ *   and the admin pages see all instances.
  * - sample: a stored non-matching observation with its readable diff (capped per experiment and source).
  */
 
-export const OUTCOMES = [
-  'match',
-  'mismatch',
-  'ignored',
-  'candidate_error',
-  'control_error',
-  'timeout',
-] as const;
-export type Outcome = (typeof OUTCOMES)[number];
+import type { ExperimentSource, Mode, Outcome } from '../window/window-labels.js';
 
-/** Outcomes stored as samples with their diff; a match is only counted. */
-export const SAMPLED_OUTCOMES = [
-  'mismatch',
-  'ignored',
-  'candidate_error',
-  'control_error',
-  'timeout',
-] as const;
-export type SampledOutcome = (typeof SAMPLED_OUTCOMES)[number];
-
-export const MODES = ['ab', 'aa'] as const;
-export type Mode = (typeof MODES)[number];
-
-export const EXPERIMENT_SOURCES = ['live', 'admin'] as const;
-export type ExperimentSource = (typeof EXPERIMENT_SOURCES)[number];
-
-/** Experiment names are metric labels and table keys: short, lower case, bounded. */
-export const EXPERIMENT_NAME_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
-
-/** Rule names are keys of the per-window counts: the same bounds. */
-export const RULE_NAME_PATTERN = EXPERIMENT_NAME_PATTERN;
-
-/** Arm labels (request metrics, rollout windows). */
-export const ARM_PATTERN = /^[a-z][a-z0-9_]{0,31}$/;
-
-/** What one path did on one call (STYLE rule 17). */
+/** What one path did on one call: recorded, never thrown into the caller. */
 export type Observation = { arm: 'control' | 'candidate'; ms: number } & (
   | { ok: true; value: unknown }
   | { ok: false; error: string }
@@ -112,19 +81,14 @@ export interface ExperimentResult {
 }
 
 /**
- * Test-only fault injection (issue 5): the candidate — and the views arm when it serves — fails on this share
- * of calls. Never set in production configuration; the guard test uses it to prove the rollback.
+ * The names one migration hands the generic machinery: the composition root passes them (src/rollout-plan.ts
+ * declares kgdb's); nothing under src/rollout has a default for them.
  */
-export interface FaultInjection {
-  /** 0..1: share of candidate/views executions that throw `InjectedFault`. */
-  candidateFailureRate: number;
-  /** Injected for deterministic tests; Math.random otherwise. */
-  random?: () => number;
-}
-
-export class InjectedFault extends Error {
-  constructor() {
-    super('injected fault (test-only fault injection)');
-    this.name = 'InjectedFault';
-  }
+export interface RolloutPlan {
+  /** On for a caller → the candidate arm serves that caller; the guard rolls it back and promotes it. */
+  readonly flag: string;
+  /** Its percentage is the sampled share of calls, on either arm, that also run a comparison. */
+  readonly shadowFlag: string;
+  /** Arm labels: `on` the candidate the rollout flag turns on, `off` the control everyone else gets. */
+  readonly arms: { readonly on: string; readonly off: string };
 }

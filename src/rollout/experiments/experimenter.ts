@@ -2,21 +2,15 @@ import { AsyncResource } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import { toError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
+import type { ExperimentSource, Mode } from '../window/window-labels.js';
 import { compareResults } from './comparator.js';
 import type { DifferenceRule } from './difference-rules.js';
 import { classify } from './experiment-outcome.js';
-import {
-  type Comparison,
-  type ExperimentResult,
-  type ExperimentSource,
-  type FaultInjection,
-  InjectedFault,
-  type Mode,
-  type Observation,
-} from './experiment-types.js';
+import type { Comparison, ExperimentResult, Observation } from './experiment-types.js';
+import { type FaultInjection, InjectedFault } from './fault-injection.js';
 
 /** One call of one experiment. */
-export interface ExperimentSpec<T> {
+interface ExperimentSpec<T> {
   name: string;
   /** The path whose result (or error) the caller gets. */
   control: () => Promise<T>;
@@ -30,7 +24,7 @@ export interface ExperimentSpec<T> {
   rules?: readonly DifferenceRule<T>[];
   /** Order is part of the contract (a sorted page): compare arrays as sequences. */
   ordered?: boolean;
-  /** Run the candidate on this call: the caller's decision (the `enable_shadow_testing` flag or explicit). */
+  /** Run the candidate on this call: the caller's decision (the plan's shadow flag, or explicit). */
   sample: boolean;
   /** The candidate's budget; past it the outcome is 'timeout' and the signal aborts. */
   timeoutMs: number;
@@ -43,7 +37,7 @@ export interface ExperimentSpec<T> {
 }
 
 /** What verify() and runNow() take: the comparison always runs. */
-export type ComparisonSpec<T> = Omit<ExperimentSpec<T>, 'sample'>;
+type ComparisonSpec<T> = Omit<ExperimentSpec<T>, 'sample'>;
 
 export interface ExperimentRecorderSink {
   /** Synchronous and bounded (an in-memory enqueue); runs once per finished experiment call. */
@@ -68,7 +62,7 @@ export interface ExperimenterOptions {
   onResult?: (result: ExperimentResult) => void;
 }
 
-export interface ExperimenterStats {
+interface ExperimenterStats {
   /** Detached comparisons running: shadows and verifications. */
   inFlight: number;
   /** Comparisons started: shadows, admin runs and verifications. */
@@ -88,7 +82,7 @@ export interface Experimenter {
   runNow<T>(spec: ComparisonSpec<T>): Promise<ExperimentResult>;
   /**
    * Starts control and candidate detached and records their comparison (a call served by another path, e.g.
-   * the cached views). Returns at once, never throws; false when skipped at maxVerifyInFlight.
+   * the candidate behind a cache). Returns at once, never throws; false when skipped at maxVerifyInFlight.
    */
   verify<T>(spec: ComparisonSpec<T>): boolean;
   /** Resolves when every detached comparison started so far has been recorded (shutdown, tests). */
@@ -127,7 +121,7 @@ export function createExperimenter(options: ExperimenterOptions): Experimenter {
       options.recorder.record(result);
       options.onResult?.(result);
     } catch (raw) {
-      // Recording is machinery: a failure here must never reach the caller (STYLE rule 17).
+      // Recording is machinery: a failure here must never reach the caller.
       options.logger?.warn({ err: toError(raw), experiment: result.name }, 'experiment result not recorded');
     }
   };

@@ -1,9 +1,9 @@
 import { quantile } from '../window/rollout-window-histogram.js';
 import type { ExperimentTotals } from '../window/rollout-window-store.js';
-import { type Mode, OUTCOMES, type Outcome } from './experiment-types.js';
+import { type Mode, OUTCOMES, type Outcome } from '../window/window-labels.js';
 
 /** One experiment, one mode, one source, as `GET /api/admin/shadow-tests/results` shows it. */
-export interface ModeSummary {
+interface ModeSummary {
   counts: Record<Outcome, number>;
   /** Ignored runs per declared rule that explained them (a run two rules explained counts for both). */
   ignored_by_rule: Record<string, number>;
@@ -26,7 +26,7 @@ export interface ExperimentResults {
 
 const round = (v: number | null) => (v === null ? null : Number(v.toFixed(3)));
 
-export function modeSummary(t: ExperimentTotals | undefined): ModeSummary {
+function modeSummary(t: ExperimentTotals | undefined): ModeSummary {
   const counts = t?.counts ?? (Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>);
   const compared = counts.match + counts.mismatch + counts.ignored;
   return {

@@ -4,10 +4,11 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Queryable } from '../../db/pool.js';
 import { KgdbError } from '../../errors.js';
 import { unknownFields } from '../flags/flag-rules.js';
-import { readExperimentTotals, readSamples, type SourceFilter } from '../window/rollout-window-store.js';
+import { readSamples } from '../window/rollout-window-samples.js';
+import { readExperimentTotals, type SourceFilter } from '../window/rollout-window-store.js';
+import { type Mode, OUTCOMES, type Outcome } from '../window/window-labels.js';
 import { type AnyExperiment, type ExperimentRegistry, specFields } from './experiment-registry.js';
-import type { ExperimentResult, Mode } from './experiment-types.js';
-import { OUTCOMES, type Outcome } from './experiment-types.js';
+import type { ExperimentResult } from './experiment-types.js';
 import type { Experimenter } from './experimenter.js';
 import { experimentResults } from './shadow-results.js';
 import {

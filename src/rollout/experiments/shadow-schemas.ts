@@ -1,7 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { IntParam, NumberParam, TextParam } from '../../http/params.js';
 import type { SourceFilter } from '../window/rollout-window-store.js';
-import { EXPERIMENT_SOURCES, MODES, type Mode } from './experiment-types.js';
+import { EXPERIMENT_SOURCES, MODES, type Mode } from '../window/window-labels.js';
 
 const ModeSchema = Type.Unsafe<Mode>({
   type: 'string',

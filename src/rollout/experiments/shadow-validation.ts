@@ -1,7 +1,7 @@
 import { quantile, totalCount } from '../window/rollout-window-histogram.js';
 import type { ExperimentTotals } from '../window/rollout-window-store.js';
 
-/** When a migration is ready (DESIGN §5): the defaults are the documented rule; every field can be overridden. */
+/** When a migration is ready (docs/rollout.md): the defaults are the documented rule; every field can be overridden. */
 export interface MigrationThresholds {
   /** (match + ignored) / compared must reach this. Default 0.95. */
   minMatchRate: number;

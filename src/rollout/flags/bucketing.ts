@@ -1,5 +1,7 @@
 import murmurhash from 'murmurhash';
-import { BUCKETS } from './flag-types.js';
+
+/** Number of buckets: 0.001 % granularity. */
+export const BUCKETS = 100_000;
 
 /**
  * The caller's bucket for one flag: murmur3_x86_32 (seed 0, UTF-8 bytes) of `key:salt:stickinessKey`, mod

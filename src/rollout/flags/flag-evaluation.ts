@@ -4,7 +4,11 @@ import type { Evaluation, EvaluationContext, EvaluationErrorCode, Flag } from '.
 /** The columns evaluation reads. */
 export type FlagRules = Pick<Flag, 'key' | 'enabled' | 'strategy' | 'percentage' | 'steps' | 'step' | 'salt'>;
 
-/** The percentage a flag is on for: steps[step] for gradual, its percentage for percentage, 0/100 for off/on. */
+/**
+ * The percentage a flag is on for: steps[step] for gradual, its percentage for percentage, 0/100 for off/on.
+ * The one TypeScript statement of the gradual rule (nextFlagState derives a gradual flag's stored percentage
+ * from it); the feature_flags trigger of migration 0005 keeps the same rule for rows changed with plain SQL.
+ */
 export function effectivePercentage(flag: Pick<Flag, 'strategy' | 'percentage' | 'steps' | 'step'>): number {
   switch (flag.strategy) {
     case 'off':

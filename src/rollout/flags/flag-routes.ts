@@ -1,7 +1,6 @@
 // Type-only: brings @fastify/swagger's FastifySchema fields (tags, summary) into scope.
 import type {} from '@fastify/swagger';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import type { Principal } from '../../auth/auth-types.js';
 import { KgdbError } from '../../errors.js';
 import { PATCH_FIELDS, unknownFields } from './flag-rules.js';
 import {
@@ -28,6 +27,11 @@ import type { FlagAudit, FlagChange } from './flag-types.js';
 
 export interface FlagRoutesOptions {
   flags: FlagStore;
+  /**
+   * Who a request acts as, for the audited event ('user:alice', 'token:ci'): authentication is the caller's
+   * business (admin routes always have a principal).
+   */
+  actorOf: (request: FastifyRequest) => string;
   /** This instance's snapshot: GET /{key} reports the version it evaluates, to check a change has arrived. */
   snapshot?: FlagSnapshot | undefined;
 }
@@ -35,25 +39,21 @@ export interface FlagRoutesOptions {
 const PATCH_BODY_FIELDS = [...PATCH_FIELDS, 'reason'] as const;
 const tags = ['feature-flags'];
 
-/** Who acts, for the event: the principal the auth plugin resolved (admin routes always have one). */
-export function actorOf(principal: Principal | null | undefined): string {
-  if (principal?.kind === 'user') return `user:${principal.user.username}`;
-  if (principal?.kind === 'api_token') return `token:${principal.token.name}`;
-  return 'anonymous';
-}
-
-const audit = (request: FastifyRequest, reason: string | undefined): FlagAudit => ({
-  actor: actorOf(request.user),
-  ...(reason === undefined ? {} : { reason }),
-});
-
 const changeResponse = (change: FlagChange) => ({
   data: toFlagView(change.flag),
   meta: { changed: change.changed, event: change.event ? toFlagEventView(change.event) : null },
 });
 
 /** Admin API for feature flags (admin only: everything under /api/admin). Prefix: /api/admin/feature-flags. */
-export const flagRoutes: FastifyPluginAsync<FlagRoutesOptions> = async (app, { flags, snapshot }) => {
+export const flagRoutes: FastifyPluginAsync<FlagRoutesOptions> = async (
+  app,
+  { flags, snapshot, actorOf },
+) => {
+  const audit = (request: FastifyRequest, reason: string | undefined): FlagAudit => ({
+    actor: actorOf(request),
+    ...(reason === undefined ? {} : { reason }),
+  });
+
   app.get(
     '/',
     { schema: { tags, summary: 'List feature flags', response: { 200: FlagListResponseSchema } } },

@@ -36,7 +36,7 @@ function hasThousandths(p: number): boolean {
   return Math.abs(p * 1000 - Math.round(p * 1000)) < 1e-6;
 }
 
-export function checkPercentage(p: unknown, parameter = 'percentage'): number {
+function checkPercentage(p: unknown, parameter = 'percentage'): number {
   if (typeof p !== 'number' || !Number.isFinite(p) || p < 0 || p > 100 || !hasThousandths(p)) {
     throw invalid(
       parameter,
@@ -165,7 +165,10 @@ export function nextFlagState(current: FlagState, patch: FlagPatch): FlagState {
   };
   if (strategy === 'gradual') {
     next.step = gradualPosition(current, patch, steps);
-    next.percentage = steps[next.step] ?? 0;
+    // "A gradual flag's percentage is steps[step]" is stated once in TypeScript, in effectivePercentage, which
+    // evaluation uses too. The feature_flags trigger (migration 0005) enforces it for plain SQL; it is not left
+    // to the trigger alone because this pure function must return the complete state the store writes.
+    next.percentage = effectivePercentage(next);
   } else if (strategy === 'percentage') {
     next.percentage = patch.percentage ?? effectivePercentage(current);
   }

@@ -55,7 +55,7 @@ export const EventsQuerySchema = Type.Object(
 );
 export type EventsQuery = Static<typeof EventsQuerySchema>;
 
-export const FlagViewSchema = Type.Object({
+const FlagViewSchema = Type.Object({
   key: Type.String(),
   description: Type.String(),
   enabled: Type.Boolean(),
@@ -72,7 +72,7 @@ export const FlagViewSchema = Type.Object({
 });
 export type FlagView = Static<typeof FlagViewSchema>;
 
-export const FlagEventViewSchema = Type.Object({
+const FlagEventViewSchema = Type.Object({
   id: Type.Integer(),
   flag_key: Type.String(),
   at: DateTime,

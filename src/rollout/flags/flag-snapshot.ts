@@ -14,10 +14,10 @@ import type {
 } from './flag-types.js';
 
 /** The NOTIFY channel the feature_flags trigger sends on; the payload is the flag key. */
-export const FLAGS_CHANNEL = 'kgdb_flags';
+const FLAGS_CHANNEL = 'kgdb_flags';
 
-export const RELOAD_CAUSES = ['start', 'connect', 'reconnect', 'poll', 'notify', 'local'] as const;
-export type ReloadCause = (typeof RELOAD_CAUSES)[number];
+const RELOAD_CAUSES = ['start', 'connect', 'reconnect', 'poll', 'notify', 'local'] as const;
+type ReloadCause = (typeof RELOAD_CAUSES)[number];
 
 export interface FlagSnapshotOptions {
   store: FlagStore;
@@ -32,14 +32,14 @@ export interface FlagSnapshotOptions {
   onEvaluation?: (evaluation: Evaluation) => void;
 }
 
-export interface FlagCounters {
+interface FlagCounters {
   evaluations: Record<EvaluationReason, number>;
   errors: Record<EvaluationErrorCode, number>;
   reloads: Record<ReloadCause, number>;
   reloadFailures: number;
 }
 
-export interface FlagSnapshotEvents {
+interface FlagSnapshotEvents {
   /** After a full reload has been applied. */
   reloaded: [{ cause: ReloadCause; flags: number }];
   /** After one flag was applied or removed (notify or local change). */

@@ -8,7 +8,15 @@ import {
   disablePatch,
   nextFlagState,
 } from './flag-rules.js';
-import type { Flag, FlagAudit, FlagChange, FlagEvent, FlagPatch, Strategy } from './flag-types.js';
+import {
+  DEFAULT_STEPS,
+  type Flag,
+  type FlagAudit,
+  type FlagChange,
+  type FlagEvent,
+  type FlagPatch,
+  type Strategy,
+} from './flag-types.js';
 
 /** Reads and changes flags in PostgreSQL. Every change is one transaction; its trigger writes the event and notifies. */
 export interface FlagStore {
@@ -19,8 +27,6 @@ export interface FlagStore {
   getOrThrow(key: string): Promise<Flag>;
   /** Validates the patch against the locked current row (KgdbError naming the field) and applies it. */
   update(key: string, patch: FlagPatch, audit: FlagAudit): Promise<FlagChange>;
-  /** The guard's rollback: `setPercentage(key, 0, { actor, action: 'rollback', reason, measured })`. */
-  setPercentage(key: string, percentage: number, audit: FlagAudit): Promise<FlagChange>;
   /** One step up the schedule (409 at the last step, or for on/off flags). */
   advance(key: string, audit: FlagAudit): Promise<FlagChange>;
   enable(key: string, audit: FlagAudit): Promise<FlagChange>;
@@ -33,7 +39,7 @@ export interface FlagStore {
   subscribe(fn: (flag: Flag) => void): () => void;
 }
 
-export interface NewFlag extends FlagPatch {
+interface NewFlag extends FlagPatch {
   key: string;
   strategy: Strategy;
   salt?: string;
@@ -58,7 +64,7 @@ function stateValues(next: ReturnType<typeof nextFlagState>): unknown[] {
 
 const EVENT_COLUMNS = 'e.id, e.flag_key, e.at, e.actor, e.action, e.old, e.new, e.reason, e.measured';
 
-export const FLAG_KEY_PATTERN = /^[a-z][a-z0-9_.-]{0,99}$/;
+const FLAG_KEY_PATTERN = /^[a-z][a-z0-9_.-]{0,99}$/;
 
 async function notFound(db: Queryable, key: string): Promise<KgdbError> {
   const { rows } = await db.query<{ key: string }>('select f.key from feature_flags f order by f.key');
@@ -157,7 +163,6 @@ export function createFlagStore(pool: Pool): FlagStore {
       return rows[0];
     },
     update: (key, patch, audit) => change(key, () => patch, audit),
-    setPercentage: (key, percentage, audit) => change(key, () => ({ percentage }), audit),
     advance: (key, audit) => change(key, (current) => advancePatch(current), { action: 'advance', ...audit }),
     enable: (key, audit) => change(key, () => ({ enabled: true }), { action: 'enable', ...audit }),
     disable: (key, audit) =>
@@ -169,7 +174,7 @@ export function createFlagStore(pool: Pool): FlagStore {
           detail: `key must match ${FLAG_KEY_PATTERN.source} (lower case, digits, _ . -), got '${input.key}'`,
         });
       }
-      const steps = checkSteps(input.steps ?? [0, 10, 25, 50, 75, 100]);
+      const steps = checkSteps(input.steps ?? [...DEFAULT_STEPS]);
       const base = {
         enabled: false,
         strategy: 'off' as Strategy,

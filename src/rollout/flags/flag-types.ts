@@ -1,5 +1,5 @@
 /**
- * Glossary (DESIGN §6)
+ * Glossary (docs/rollout.md)
  * - flag: a named boolean switch stored in `feature_flags`; every instance evaluates it from an in-process
  *   snapshot of that table, so evaluation does no I/O.
  * - strategy: how a flag decides — `off` (no one), `on` (everyone), `percentage` (a share of stickiness keys),
@@ -25,19 +25,16 @@ export type Strategy = (typeof STRATEGIES)[number];
 /** The schedule of the original plan; every gradual flag gets it unless it declares its own. */
 export const DEFAULT_STEPS = [0, 10, 25, 50, 75, 100] as const;
 
-/** Number of buckets: 0.001 % granularity. */
-export const BUCKETS = 100_000;
-
 /**
  * Why an evaluation came out as it did (lower-case OpenFeature standard reasons):
  * disabled — the flag's master switch is off; static — strategy on/off, the same for everyone;
  * split — pseudorandom assignment by bucket (percentage/gradual); error — the default value was returned
  * because something was wrong (unknown flag, no targeting key, a bug).
  */
-export const EVALUATION_REASONS = ['disabled', 'static', 'split', 'error'] as const;
+const EVALUATION_REASONS = ['disabled', 'static', 'split', 'error'] as const;
 export type EvaluationReason = (typeof EVALUATION_REASONS)[number];
 
-export const EVALUATION_ERRORS = ['FLAG_NOT_FOUND', 'TARGETING_KEY_MISSING', 'GENERAL'] as const;
+const EVALUATION_ERRORS = ['FLAG_NOT_FOUND', 'TARGETING_KEY_MISSING', 'GENERAL'] as const;
 export type EvaluationErrorCode = (typeof EVALUATION_ERRORS)[number];
 
 /** What an event records as having happened; `rollback` is a guard's, `emergency_disable` the panic button. */

@@ -25,7 +25,7 @@ const ERROR_CODES = {
 
 /**
  * An OpenFeature server provider over the flag snapshot, so code can use the standard client:
- * `OpenFeature.setProvider(new KgdbFlagProvider(snapshot)); client.getBooleanValue('use_database_views', false,
+ * `OpenFeature.setProvider(new KgdbFlagProvider(snapshot)); client.getBooleanValue('my_flag', false,
  * { targetingKey })`. Resolution is in memory; on an error the SDK hands the caller its own default.
  * kgdb flags are boolean only: the other value types resolve to TYPE_MISMATCH.
  */

@@ -5,7 +5,7 @@ export interface StickinessSource {
   ip?: string | null;
 }
 
-export const STICKINESS_KINDS = ['user', 'client', 'address', 'none'] as const;
+const STICKINESS_KINDS = ['user', 'client', 'address', 'none'] as const;
 export type StickinessKind = (typeof STICKINESS_KINDS)[number];
 
 /** Longer client ids are ignored (fall through to the address) rather than hashed: no unbounded input. */

@@ -1,11 +1,11 @@
-import type { Outcome } from '../experiments/experiment-types.js';
 import { mergeHistograms, quantile, totalCount } from '../window/rollout-window-histogram.js';
+import type { Outcome } from '../window/window-labels.js';
 
 /**
  * What the guard measures over one window, pure; guard.ts judges the numbers. The candidate counts every
- * execution of the views path: requests the 'views' arm served and the candidate of every live comparison (a
- * shadow beside the legacy arm, a verification beside the views arm). The control counts the requests the
- * 'legacy' arm served and the control side of those comparisons — the only control evidence left at 100 %.
+ * execution of the new path: requests the candidate arm served and the candidate of every live comparison (a
+ * shadow beside the control arm, a verification beside the candidate arm). The control counts the requests the
+ * control arm served and the control side of those comparisons — the only control evidence left at 100 %.
  */
 
 /** What one arm served in the window, summed over instances. */
@@ -24,9 +24,9 @@ export interface WindowStats {
   from: Date;
   to: Date;
   instances: number;
-  /** Requests the guarded arm (the candidate, 'views') served. */
+  /** Requests the guarded arm (the candidate the rollout flag turns on) served. */
   served: ArmWindow;
-  /** Requests the other arm (the control, 'legacy') served over the same window; zeros at 100 %. */
+  /** Requests the other arm (the control) served over the same window; zeros at 100 %. */
   control: ArmWindow;
   /**
    * Live comparisons (mode ab: shadows and verifications) of the guarded experiments: outcome counts, the

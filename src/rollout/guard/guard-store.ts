@@ -10,10 +10,10 @@ import { noOutcomes } from './guard.js';
 import type { ArmWindow, WindowStats } from './guard-measure.js';
 
 export interface WindowQuery {
-  /** The arm the flag turns on ('views'): the candidate. */
+  /** The arm the rollout flag turns on: the candidate. */
   arm: string;
-  /** The arm that serves everyone else: the control. Default 'legacy'. */
-  controlArm?: string;
+  /** The arm that serves everyone else: the control. */
+  controlArm: string;
   /** The experiments whose candidate is that arm; undefined = all recorded experiments. */
   experiments?: readonly string[];
   since: Date;
@@ -32,7 +32,7 @@ export function windowStatsOf(
   q: Omit<WindowQuery, 'experiments'>,
 ): WindowStats {
   const served = arms.find((a) => a.arm === q.arm);
-  const control = arms.find((a) => a.arm === (q.controlArm ?? 'legacy'));
+  const control = arms.find((a) => a.arm === q.controlArm);
   const counts = noOutcomes();
   const ignoredByRule: Record<string, number> = {};
   const candidateLatency = emptyHistogram();

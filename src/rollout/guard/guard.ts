@@ -1,42 +1,16 @@
-import { OUTCOMES, type Outcome } from '../experiments/experiment-types.js';
-import { type Measured, measure, type WindowStats } from './guard-measure.js';
-
 /**
  * The guard's rule, pure: window numbers (guard-measure.ts), thresholds and `now` in, a verdict out.
- * Kayenta-style, it judges the candidate (the views path the flag turns on) against the control (the legacy
- * path) measured over the same window, so load or a database outage that hurts both arms alike is never blamed
- * on the candidate. Declared differences agree: they are reported, never counted as mismatches.
+ * Kayenta-style, it judges the candidate (the arm the rollout flag turns on) against the control (the arm
+ * everyone else gets) measured over the same window, so load or a database outage that hurts both arms alike is
+ * never blamed on the candidate. Declared differences agree: they are reported, never counted as mismatches.
  */
-export interface GuardThresholds {
-  /**
-   * Roll back when the candidate's error rate exceeds the control's by more than this (a fraction: 0.01 = 1
-   * percentage point). With no control observation at all in the window, the candidate's own rate above this
-   * rolls back (the absolute rule). Default 0.01.
-   */
-  maxErrorRate: number;
-  /** The p99 rule needs the candidate's p99 above this (ms) … Default 200. */
-  maxP99Ms: number;
-  /** … and above this multiple of the control's p99 over the same window. Default 2. */
-  maxP99Ratio: number;
-  /** Roll back above this share of mismatching shadow comparisons, net of A/A noise. Default 0.05. */
-  maxMismatchRate: number;
-  /** Fewer views-path executions than this in the window: inconclusive, hold (never promote on no data). Default 100. */
-  minSamples: number;
-  /** The mismatch rule applies only with at least this many compared shadow runs. Default 50. */
-  minShadowSamples: number;
-  /** A/A noise is subtracted only when measured on at least this many A/A comparisons. Default 50. */
-  minAaSamples: number;
-}
 
-export const DEFAULT_GUARD_THRESHOLDS: Readonly<GuardThresholds> = Object.freeze({
-  maxErrorRate: 0.01,
-  maxP99Ms: 200,
-  maxP99Ratio: 2,
-  maxMismatchRate: 0.05,
-  minSamples: 100,
-  minShadowSamples: 50,
-  minAaSamples: 50,
-});
+import type { GuardThresholdSettings } from '../../config.js';
+import { OUTCOMES, type Outcome } from '../window/window-labels.js';
+import { type Measured, measure, type WindowStats } from './guard-measure.js';
+
+/** The thresholds are an input: their defaults live with the rest of the configuration (src/config.ts). */
+export type GuardThresholds = GuardThresholdSettings;
 
 /** The guarded flag as the snapshot holds it, plus the loop's memory of health. */
 export interface RolloutState {
@@ -111,7 +85,7 @@ function mismatchBreach(m: Measured, t: GuardThresholds): string | null {
 }
 
 /** Each rule the window breaches, as a readable reason with the measured values. */
-export function breaches(m: Measured, t: GuardThresholds): string[] {
+function breaches(m: Measured, t: GuardThresholds): string[] {
   return [errorBreach(m, t), p99Breach(m, t), mismatchBreach(m, t)].filter((r): r is string => r !== null);
 }
 
@@ -120,7 +94,7 @@ export function breaches(m: Measured, t: GuardThresholds): string[] {
  * unavailable to both sides, or the candidate's p99 is over the absolute limit with no control latency to tell
  * load from a slow candidate. Only the first holds against every rule; the second only against promotion.
  */
-export function inconclusive(m: Measured, t: GuardThresholds): { why: HoldReason; reason: string } | null {
+function inconclusive(m: Measured, t: GuardThresholds): { why: HoldReason; reason: string } | null {
   if (m.database_unavailable) {
     const control =
       m.control_requests > 0

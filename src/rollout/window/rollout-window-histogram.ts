@@ -21,14 +21,14 @@ function bounds(): number[] {
 export const LATENCY_BOUNDS_MS: readonly number[] = Object.freeze(bounds());
 
 /** Number of counts in a histogram array: one per bound plus the +Inf bucket. */
-export const LATENCY_BUCKETS = LATENCY_BOUNDS_MS.length + 1;
+const LATENCY_BUCKETS = LATENCY_BOUNDS_MS.length + 1;
 
 export function emptyHistogram(): number[] {
   return new Array<number>(LATENCY_BUCKETS).fill(0);
 }
 
 /** The bucket a duration falls in: the first bound ≥ ms (binary search), else +Inf. */
-export function bucketIndex(ms: number): number {
+function bucketIndex(ms: number): number {
   let lo = 0;
   let hi = LATENCY_BOUNDS_MS.length;
   while (lo < hi) {

@@ -1,16 +1,17 @@
 import type { Pool } from '../../db/pool.js';
 import { toError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import type { ExperimentRecorder } from '../experiments/experiment-recorder.js';
 import type { RolloutWindow } from './rollout-window.js';
-import { writeArmDeltas, writeExperimentDeltas, writeSamples } from './rollout-window-store.js';
+import { type ExperimentSample, writeSamples } from './rollout-window-samples.js';
+import { writeArmDeltas, writeExperimentDeltas } from './rollout-window-store.js';
 
 export interface WindowWriterOptions {
   pool: Pool;
   /** This process's id in the window tables; unique per running instance. */
   instanceId: string;
   window: RolloutWindow;
-  recorder: ExperimentRecorder;
+  /** Where the samples queue between flushes (the experiment recorder). */
+  recorder: { takeSamples(): ExperimentSample[] };
   /** How often the deltas are added into PostgreSQL; default 1000 ms (the guard sees data ≤ ~1 s old). */
   flushMs?: number;
   /** Samples kept per experiment (oldest deleted); default 1000. */

@@ -1,14 +1,12 @@
+import { addInto, emptyHistogram, observe } from './rollout-window-histogram.js';
 import {
   ARM_PATTERN,
-  EXPERIMENT_NAME_PATTERN,
-  type ExperimentResult,
   type ExperimentSource,
   type Mode,
+  NAME_PATTERN,
   OUTCOMES,
   type Outcome,
-  RULE_NAME_PATTERN,
-} from '../experiments/experiment-types.js';
-import { addInto, emptyHistogram, observe } from './rollout-window-histogram.js';
+} from './window-labels.js';
 
 /**
  * How a served request ended, for the guard: 'unavailable' a 503 DATABASE_UNAVAILABLE (the database could not be
@@ -16,6 +14,19 @@ import { addInto, emptyHistogram, observe } from './rollout-window-histogram.js'
  * caller's doing, never an arm's error.
  */
 export type RequestOutcome = 'ok' | 'error' | 'unavailable';
+
+/** What the window counts of one finished experiment call; an ExperimentResult (experiment-types.ts) fits. */
+interface CountedExperiment {
+  name: string;
+  mode: Mode;
+  source: ExperimentSource;
+  outcome: Outcome;
+  /** The declared rules that explained an 'ignored' outcome. */
+  rules: readonly string[];
+  control: { ms: number };
+  /** null when the candidate timed out. */
+  candidate: { ms: number } | null;
+}
 
 /** One arm's requests in one window of one instance. */
 export interface ArmCell {
@@ -42,7 +53,7 @@ export interface ExperimentCell {
   candidateLatency: number[];
 }
 
-export interface WindowDeltas {
+interface WindowDeltas {
   arms: ArmCell[];
   experiments: ExperimentCell[];
 }
@@ -63,7 +74,7 @@ export interface RolloutWindow {
   readonly windowMs: number;
   /** Runs in the response hook: synchronous, O(log buckets). `true`/`false` mean 'error'/'ok'. */
   observeRequest(arm: string, ms: number, outcome: RequestOutcome | boolean): void;
-  observeExperiment(result: ExperimentResult): void;
+  observeExperiment(result: CountedExperiment): void;
   /** Everything observed since the last take, as additive deltas; the window starts over empty. */
   take(): WindowDeltas;
   /** Merges deltas back after a failed write, so the next flush retries them. */
@@ -77,7 +88,7 @@ const zeroCounts = (): Record<Outcome, number> =>
 
 /** Rule names become jsonb keys of the window rows: only well-formed ones are counted. */
 function addRules(into: Record<string, number>, rules: readonly string[]) {
-  for (const rule of rules) if (RULE_NAME_PATTERN.test(rule)) into[rule] = (into[rule] ?? 0) + 1;
+  for (const rule of rules) if (NAME_PATTERN.test(rule)) into[rule] = (into[rule] ?? 0) + 1;
 }
 
 /** The per-instance accumulator of rollout numbers; the writer adds it into PostgreSQL. */
@@ -145,7 +156,7 @@ export function createRolloutWindow(options: RolloutWindowOptions = {}): Rollout
       observe(cell.latency, ms);
     },
     observeExperiment(result) {
-      if (!admit(experimentNames, result.name, EXPERIMENT_NAME_PATTERN, maxExperiments)) return;
+      if (!admit(experimentNames, result.name, NAME_PATTERN, maxExperiments)) return;
       const cell = experimentCell(startOf(now()), result.name, result.mode, result.source);
       cell.counts[result.outcome]++;
       if (result.outcome === 'ignored') addRules(cell.ignoredByRule, result.rules);

@@ -1,12 +1,12 @@
 import type { ViewDef } from '../view-def.js';
 
 /**
- * DESIGN §4.9: API request logs (path IS NOT NULL) with the user's email and derived columns. Every system_logs
+ * API request logs (path IS NOT NULL) with the user's email and derived columns. Every system_logs
  * column is passed through so the admin endpoint reads this view alone; the casts to a column's own type are
  * no-ops, so filters and ORDER BY on them still reach the table's indexes.
- * status_category follows DESIGN literally: < 400 success, < 500 client_error, otherwise (≥ 500 and a NULL
+ * status_category: < 400 success, < 500 client_error, otherwise (≥ 500 and a NULL
  * status) server_error. log_date and log_hour are taken in UTC so they do not depend on the session TimeZone.
- * user_email is a scalar subquery rather than DESIGN's LEFT JOIN: the same rows (users.id is unique), but the
+ * user_email is a scalar subquery rather than a LEFT JOIN to users: the same rows (users.id is unique), but the
  * planner keeps index-only scans on system_logs through the view (admin-log counts: up to 56 ms → ≤ 8 ms at 5M rows).
  */
 export const adminLogsFiltered: ViewDef = {

@@ -1,6 +1,6 @@
 import type { ViewDef } from '../view-def.js';
 
-/** DESIGN §4.5: the normalized scores with upstream's display columns. */
+/** The normalized scores with upstream's display columns (display_name, source_type). */
 export const combinedEvidenceScores: ViewDef = {
   name: 'combined_evidence_scores',
   kind: 'view',

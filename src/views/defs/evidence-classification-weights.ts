@@ -2,10 +2,10 @@ import type { ViewDef } from '../view-def.js';
 import { CLASSIFICATION_WEIGHT_SQL } from './evidence-sql.js';
 
 /**
- * DESIGN §4.2: GenCC and ClinGen rows weighted by the MAXIMUM over the row's classifications, compared
- * case-insensitively. Upstream took only the first ClinGen element of an unordered list; the maximum makes the
- * weight independent of order. A missing, empty or non-array `classifications` gives 0.0; a non-string element
- * weighs 0.0.
+ * Scoring step 2 (docs/scoring.md): GenCC and ClinGen rows weighted by the MAXIMUM over the row's
+ * classifications, compared case-insensitively. Upstream took only the first ClinGen element of an unordered
+ * list; the maximum makes the weight independent of order. A missing, empty or non-array `classifications` gives
+ * 0.0; a non-string element weighs 0.0.
  */
 export const evidenceClassificationWeights: ViewDef = {
   name: 'evidence_classification_weights',

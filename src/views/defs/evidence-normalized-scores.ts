@@ -1,6 +1,6 @@
 import type { ViewDef } from '../view-def.js';
 
-/** DESIGN §4.4: count percentiles for the count-based sources, classification weights for GenCC and ClinGen. */
+/** Scoring step 3: count percentiles for the count-based sources, classification weights for GenCC and ClinGen. */
 export const evidenceNormalizedScores: ViewDef = {
   name: 'evidence_normalized_scores',
   kind: 'view',

@@ -2,9 +2,9 @@ import type { ViewDef } from '../view-def.js';
 import { SOURCE_COUNT_SQL } from './evidence-sql.js';
 
 /**
- * DESIGN §4.1: one row per gene_evidence row with the source's evidence count. Every JSON access is guarded
- * (jsonb_typeof before jsonb_array_length), so a missing key, a null or a non-array value counts as 0 and
- * never raises an error.
+ * Scoring step 1 (docs/scoring.md): one row per gene_evidence row with the source's evidence count. Every JSON
+ * access is guarded (jsonb_typeof before jsonb_array_length), so a missing key, a null or a non-array value
+ * counts as 0 and never raises an error.
  */
 export const evidenceSourceCounts: ViewDef = {
   name: 'evidence_source_counts',

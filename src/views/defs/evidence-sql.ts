@@ -1,7 +1,8 @@
 /**
- * The per-row scoring rules of DESIGN §4.1–4.2 as SQL expressions over a gene_evidence row aliased `ge`.
- * evidence_source_counts and evidence_classification_weights are built from them, and so is the legacy
- * repository's inline chain: one definition of how evidence_data is read, whichever path computes the scores.
+ * The per-row scoring rules (docs/scoring.md, steps 1–2) as SQL expressions over a gene_evidence row aliased
+ * `ge`: evidence_source_counts and evidence_classification_weights are built from them. The legacy arm writes the
+ * same rules in its own SQL (src/genes/legacy/legacy-scoring-sql.ts) so that the two arms share no code that could
+ * be wrong in both; the experiments check that they agree.
  */
 
 /** len(key): the length of evidence_data -> key when it is a JSON array; missing, null or any other type → 0. */
@@ -17,7 +18,7 @@ const num = (key: string): string =>
   `case when (ge.evidence_data ->> '${key}') ~ '^[0-9]{1,18}(\\.0+)?$'
         then (ge.evidence_data ->> '${key}')::numeric::bigint end`;
 
-/** DESIGN §4.1: the source's evidence count (bigint); every JSON access guarded, so it never raises. */
+/** Scoring step 1: the source's evidence count (bigint); every JSON access guarded, so it never raises. */
 export const SOURCE_COUNT_SQL = `(case ge.source_name
           when 'PanelApp' then ${len('panels')}
           when 'HPO' then ${len('hpo_terms')} + ${len('diseases')}
@@ -30,7 +31,7 @@ export const SOURCE_COUNT_SQL = `(case ge.source_name
         end)::bigint`;
 
 /**
- * DESIGN §4.2: the MAXIMUM weight over the row's classifications, case-insensitive (float8). A missing, empty
+ * Scoring step 2: the MAXIMUM weight over the row's classifications, case-insensitive (float8). A missing, empty
  * or non-array `classifications` gives 0.0; a non-string element weighs 0.0.
  */
 export const CLASSIFICATION_WEIGHT_SQL = `coalesce(

@@ -1,7 +1,7 @@
 import type { ViewDef } from '../view-def.js';
 
 /**
- * DESIGN §4.6: every gene_evidence row with its gene, its normalized score (0 when the row dropped out of the
+ * Every gene_evidence row with its gene, its normalized score (0 when the row dropped out of the
  * chain, e.g. a zero count) and the gene's curation. Beyond upstream's columns it carries source_detail,
  * evidence_date, created_at and updated_at so the evidence endpoint can read one relation.
  * Note: the score needs the whole chain (percent_rank sees every row of the source); per-gene reads that only

@@ -11,7 +11,7 @@ const annotationSources = (geneId: string): string =>
                from gene_annotations ga where ga.gene_id = ${geneId}), '{}')::text[]`;
 
 /**
- * DESIGN §4.8: every gene, LEFT JOIN gene_scores — written as the UNION ALL of its two halves:
+ * Every gene, LEFT JOIN gene_scores (docs/data-model.md) — written as the UNION ALL of its two halves:
  *   1. genes with a gene_scores row: every value straight from the matview (which carries the gene attributes);
  *   2. genes without one (anti-join): zeros, 'Unknown', '{}'.
  * Why: in branch 2 evidence_score is a NULL constant, so a filter like `evidence_score > 0` folds to false and the
@@ -20,7 +20,7 @@ const annotationSources = (geneId: string): string =>
  * every gene. The annotation columns are scalar subqueries: computed only for rows actually returned, and not
  * at all when a query does not select them.
  *
- * Beyond DESIGN's columns (all kept, same names and types) the view exposes what the list API needs without
+ * Beyond upstream's columns (all kept, same names and types) the view exposes what the list API needs without
  * another join: evidence_score (percentage, NULL without a gene_scores row, as upstream's API reports it),
  * evidence_count, evidence_tier / evidence_group (NULL without a row) and their sort ranks (upstream: tiers
  * 1–5 and groups 1–2, everything else 999).

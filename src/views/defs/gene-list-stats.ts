@@ -1,8 +1,9 @@
 import type { ViewDef } from '../view-def.js';
 
 /**
- * Not in DESIGN §4: one row of list-wide facts for the gene list's `meta`, refreshed with gene_scores, so a
- * request does not aggregate every gene (or scan all of gene_evidence for the source names) each time.
+ * kgdb's own addition to upstream's views: one row of list-wide facts for the gene list's `meta`, refreshed with
+ * gene_scores, so a request does not aggregate every gene (or scan all of gene_evidence for the source names)
+ * each time.
  * - total_genes: rows of genes at refresh time; nonzero_score_genes: the default request's total
  *   (percentage_score > 0); hidden_zero_scores = total_genes − nonzero_score_genes.
  * - evidence_tiers: upstream's meta shape over genes with percentage_score > 0:

@@ -1,7 +1,7 @@
 import type { ViewDef } from '../view-def.js';
 
 /**
- * DESIGN §4.7, materialized: one row per gene with at least one combined score.
+ * Scoring steps 4–5 (docs/scoring.md), materialized: one row per gene with at least one combined score.
  *
  * Performance: upstream recomputed N (distinct sources in combined_evidence_scores) as a scalar subquery in
  * every expression that needed it, re-running the whole window-function chain each time. Here the chain is
@@ -77,7 +77,7 @@ select s.gene_id::bigint as gene_id,
   indexes: [
     { name: 'gene_scores_gene_id_key', columns: ['gene_id'], unique: true },
     // The API's default sort: -evidence_score, approved_symbol, id (DESC NULLS LAST / ASC NULLS FIRST).
-    // Leading column percentage_score: this is also DESIGN's "index on percentage_score".
+    // Leading column percentage_score: this is also the index for filters on the score.
     {
       name: 'gene_scores_score_order_idx',
       columns: [
@@ -90,7 +90,7 @@ select s.gene_id::bigint as gene_id,
       name: 'gene_scores_symbol_order_idx',
       columns: ['approved_symbol asc nulls first', 'gene_id asc nulls first'],
     },
-    // filter[tier]=x with the default sort reads this in order; leading column = DESIGN's "index on evidence_tier".
+    // filter[tier]=x with the default sort reads this in order; leading column evidence_tier serves tier filters.
     {
       name: 'gene_scores_tier_order_idx',
       columns: [

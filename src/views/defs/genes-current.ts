@@ -1,6 +1,6 @@
 import type { ViewDef } from '../view-def.js';
 
-/** DESIGN §4.10: the genes valid now (temporal versioning: the open-ended version). */
+/** The genes valid now (temporal versioning: the open-ended version, valid_to = 'infinity'). */
 export const genesCurrent: ViewDef = {
   name: 'genes_current',
   kind: 'view',

@@ -1,7 +1,7 @@
 import type { ViewDef } from '../view-def.js';
 
 /**
- * DESIGN §4.11, materialized: for every pair of sources present in gene_evidence (source1 < source2, byte order)
+ * Materialized: for every pair of sources present in gene_evidence (source1 < source2, byte order)
  * the genes having both, and each source's gene count; overlap_percentage = overlap / source1_total × 100,
  * rounded to 2 decimals (upstream's formula).
  * Upstream cross-joined gene_evidence with itself (n² rows); gene_evidence holds one row per (gene, source), so a

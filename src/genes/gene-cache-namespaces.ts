@@ -1,13 +1,13 @@
-import type { NamespaceConfig } from '../../cache/cache-types.js';
-import type { NamespaceReads } from '../../cache/invalidation-map.js';
+import type { NamespaceConfig } from '../cache/cache-types.js';
+import type { NamespaceReads } from '../cache/invalidation-map.js';
 
 export type GeneCacheNamespace = NamespaceConfig & NamespaceReads;
 
 const MINUTE = 60_000;
 
 /**
- * What the views path (and, for its list facts only, the legacy arm) caches and the relations each namespace's SQL reads directly (FROM/JOIN of the view
- * gene and statistics repositories). The cache derives from this and the view registry which base-table
+ * What the gene views path (and, for its list facts only, the legacy arm) caches and the relations each namespace's SQL reads directly (FROM/JOIN of the view
+ * gene repositories). The cache derives from this and the view registry which base-table
  * change and which matview refresh clears what; no table → namespace map is written anywhere. Keep `reads`
  * in step with the repository SQL: a relation missing here is a change that does not clear the cache.
  * TTLs are only a backstop (invalidation comes from the database).
@@ -23,12 +23,4 @@ export const GENE_CACHE_NAMESPACES = [
   { name: 'gene_evidence', ttlMs: 10 * MINUTE, reads: ['genes', 'gene_evidence', 'gene_scores'] },
   // The legacy arm's list facts (upstream cached them 300 s): genes, gene_evidence and gene_scores.
   { name: 'legacy_gene_facts', ttlMs: 5 * MINUTE, reads: ['genes', 'gene_evidence', 'gene_scores'] },
-  // Combinations and facts from gene_scores (+ a count over gene_evidence), pairs from source_overlap_statistics.
-  {
-    name: 'statistics',
-    ttlMs: 10 * MINUTE,
-    reads: ['gene_scores', 'gene_evidence', 'source_overlap_statistics'],
-  },
 ] as const satisfies readonly GeneCacheNamespace[];
-
-export type GeneCacheNamespaceName = (typeof GENE_CACHE_NAMESPACES)[number]['name'];

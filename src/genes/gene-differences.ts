@@ -1,4 +1,3 @@
-import type { LogPage } from '../logs/log-repository.js';
 import type { DifferenceRule } from '../rollout/experiments/difference-rules.js';
 import type { Difference } from '../rollout/experiments/experiment-types.js';
 import type { GeneDetail, GeneEvidence } from './gene-repository.js';
@@ -38,17 +37,4 @@ export const clinGenEvidenceRule: DifferenceRule<GeneEvidence | undefined> = {
       return false;
     return typeof index === 'number' && control?.evidence[index]?.source_name === 'ClinGen';
   },
-};
-
-/**
- * Admin logs: above 10,000 matching rows the views arm reports the planner's estimate (total_exact false)
- * where the legacy arm counts every row, as upstream did. Only the total and its exactness may differ.
- */
-export const estimatedLogTotalRule: DifferenceRule<LogPage> = {
-  name: 'estimated_log_total',
-  description:
-    'Above 10,000 matching rows the views arm reports the planner estimate (total_exact: false); the legacy arm ' +
-    'counts every row. Only total and totalExact may differ, and only when the views say the total is estimated.',
-  explains: (d, _control, candidate) =>
-    candidate.totalExact === false && d.kind === 'changed' && (at(d, 'total') || at(d, 'totalExact')),
 };

@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
-import type { Logger } from '../logger.js';
-import type { Progress } from '../progress.js';
+import type { Logger } from '../../logger.js';
+import type { Progress } from '../../progress.js';
 
 /** A bar on stderr when it is a terminal; otherwise one log line per phase (CI logs stay readable). */
 export function progressBar(logger: Logger): Progress {

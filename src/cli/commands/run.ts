@@ -1,8 +1,8 @@
-import { type Config, ConfigError, loadConfig } from '../config.js';
-import { type Database, openDatabase } from '../db/database.js';
-import { migrate } from '../db/migrate.js';
-import { KgdbError, toError } from '../errors.js';
-import { createLogger, type Logger } from '../logger.js';
+import { type Config, ConfigError, loadConfig } from '../../config.js';
+import { type Database, openDatabase } from '../../db/database.js';
+import { migrate } from '../../db/migrate.js';
+import { KgdbError, toError } from '../../errors.js';
+import { createLogger, type Logger } from '../../logger.js';
 
 export interface CommandContext {
   config: Config;

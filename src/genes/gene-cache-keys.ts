@@ -1,10 +1,5 @@
-import { cacheKey } from '../../cache/cache-key.js';
-import type { OverlapQuery } from '../../statistics/statistics-repository.js';
-import type { GeneListQuery } from '../gene-repository.js';
-
-/** Set-valued filters (OR of tiers, a list of ids or sources) mean the same in any order: sort and dedupe. */
-const asSet = <T extends string | number>(values: readonly T[] | undefined): T[] | undefined =>
-  values === undefined ? undefined : [...new Set(values)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+import { cacheKey, keySet } from '../cache/cache-key.js';
+import type { GeneListQuery } from './gene-repository.js';
 
 /**
  * The key of a validated gene list request. toGeneListQuery() has already filled the defaults (page 1, size
@@ -17,7 +12,7 @@ export function geneListKey(query: GeneListQuery): string {
   return cacheKey({
     page: query.page,
     size: query.size,
-    filters: { ...rest, tiers: asSet(tiers), ids: asSet(ids) },
+    filters: { ...rest, tiers: keySet(tiers), ids: keySet(ids) },
     sort: query.sort.map((t) => `${t.descending ? '-' : ''}${t.field}`),
   });
 }
@@ -28,14 +23,4 @@ export function geneListKey(query: GeneListQuery): string {
  */
 export function symbolKey(symbol: string): string {
   return cacheKey(symbol.replace(/[a-z]/g, (c) => c.toUpperCase()));
-}
-
-export function overlapKey(query: OverlapQuery): string {
-  return cacheKey({
-    kind: 'combinations',
-    detail: query.detail,
-    hideZeroScores: query.hideZeroScores,
-    sources: asSet(query.sources),
-    tiers: asSet(query.tiers),
-  });
 }

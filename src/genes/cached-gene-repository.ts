@@ -1,5 +1,6 @@
-import type { Cache } from '../../cache/cache-types.js';
-import { toGeneListQuery } from '../gene-list-query.js';
+import type { Cache } from '../cache/cache-types.js';
+import { geneListKey, symbolKey } from './gene-cache-keys.js';
+import { toGeneListQuery } from './gene-list-query.js';
 import type {
   GeneDetail,
   GeneEvidence,
@@ -7,11 +8,10 @@ import type {
   GeneListQuery,
   GenePage,
   GeneRepository,
-} from '../gene-repository.js';
-import { geneListKey, symbolKey } from './gene-cache-keys.js';
+} from './gene-repository.js';
 
 /** The list's filter metadata is the same for every request: one entry. */
-export const FACTS_KEY = 'all';
+const FACTS_KEY = 'all';
 
 /** The cheapest request that returns the facts: the default one (facts from gene_list_stats), one row. */
 const FACTS_PROBE: GeneListQuery = { ...toGeneListQuery({}), size: 1 };
@@ -60,3 +60,12 @@ export function createCachedGeneRepository(inner: GeneRepository, cache: Cache):
     },
   };
 }
+
+/**
+ * The legacy arm's one cached read, its list facts in `legacy_gene_facts` (upstream kept them 300 s; here the
+ * database clears them). Handed to the legacy repository as a function, so the arm imports nothing of this.
+ */
+export const cachedLegacyFacts =
+  (cache: Cache) =>
+  (load: () => Promise<GeneListFacts>): Promise<GeneListFacts> =>
+    cache.get('legacy_gene_facts', FACTS_KEY, load);
