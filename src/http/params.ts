@@ -158,11 +158,20 @@ function decimalNumbers(params: NumericParam[]): preValidationAsyncHookHandler {
   };
 }
 
+/** The query string of a route that declares none. */
+const NO_QUERY = { type: 'object', properties: {}, additionalProperties: false } as const;
+
 /**
  * onRoute hook, added by the app before any route: the route's 400s name the value and what it accepts
- * (unless it brings its own formatter), and numbers in its query string and path must be decimal.
+ * (unless it brings its own formatter), numbers in its query string and path must be decimal, and a route
+ * without a query string schema rejects every query key.
  */
 export function useParamValidation(route: RouteOptions): void {
+  // A route that declares no query string takes none: an unknown key is a 400, never silently ignored.
+  // Hidden routes (the OpenAPI document, its UI's files) are not part of the API and keep Fastify's default.
+  if (route.schema?.querystring === undefined && route.schema?.hide !== true) {
+    route.schema = { ...route.schema, querystring: NO_QUERY };
+  }
   const schema = route.schema ?? {};
   route.schemaErrorFormatter ??= paramErrorFormatter(schema);
   const numeric = [

@@ -60,6 +60,8 @@ beforeAll(async () => {
   app.rollout.experiments.register(def);
   app.get<{ Params: { id: string }; Querystring: { fail?: string } }>(
     '/test/metrics/items/:id',
+    // Declared: a route without a query string schema rejects every key.
+    { schema: { querystring: { type: 'object', properties: { fail: { type: 'string' } } } } },
     async (request) =>
       app.rollout.armSwitch.run(def, { id: request.params.id, fail: request.query.fail === '1' }, request),
   );
