@@ -7,6 +7,8 @@ export const ERRORS = {
   NOT_FOUND: { status: 404, title: 'Not found' },
   GENE_NOT_FOUND: { status: 404, title: 'Gene not found' },
   CONFLICT: { status: 409, title: 'Conflict' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   UNAVAILABLE: { status: 503, title: 'Service unavailable' },
   /** PostgreSQL cannot be reached (stopped, restarting, out of connections); answered with Retry-After. */
