@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { KgdbError, toError } from '../errors.js';
@@ -11,6 +11,8 @@ import { canReach, postgresUser, type ServerUser } from './server-user.js';
 export const RELOCATION_ROOT = '/var/lib/kgdb';
 /** In the data dir: where its cluster lives when that is not `<dataDir>/pg`. */
 export const LOCATION_FILE = 'cluster-location.json';
+/** In the data dir: the cluster's generated password (written by embedded.ts). */
+export const CREDENTIALS_FILE = 'embedded.json';
 
 export interface ClusterLocation {
   /** The PostgreSQL data directory (`-D`). */
@@ -107,6 +109,13 @@ export async function resolveClusterLocation(dataDir: string, logger: Logger): P
   }
 
   const clusterDir = await prepareRelocation(realDataDir, user);
+  if (existsSync(path.join(clusterDir, 'PG_VERSION')) && !existsSync(path.join(dataDir, CREDENTIALS_FILE))) {
+    // A cluster left by an earlier data dir at this path, whose credentials went with it (the data dir was
+    // deleted): it cannot be logged into. Kept aside rather than deleted; a fresh one is initialised.
+    const aside = `${clusterDir}.orphaned-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    await rename(clusterDir, aside);
+    logger.warn({ clusterDir, aside }, `moved the orphaned cluster of a deleted data dir to ${aside}`);
+  }
   const recordFile = path.join(dataDir, LOCATION_FILE);
   const written: LocationRecord = { clusterDir, dataDir: realDataDir };
   await writeFile(recordFile, `${JSON.stringify(written, null, 2)}\n`, { mode: 0o644 });

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { toError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { resolveClusterLocation } from './cluster-location.js';
+import { CREDENTIALS_FILE, resolveClusterLocation } from './cluster-location.js';
 import { packagedBinaries, reachableBinaries, type ServerBinaries } from './server-binaries.js';
 import { postgresUser, type ServerUser } from './server-user.js';
 
@@ -265,7 +265,7 @@ async function stopPostmaster(child: ChildProcess): Promise<void> {
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedServer> {
   const { dataDir, logger, database = 'kgdb' } = options;
   const { clusterDir } = await resolveClusterLocation(dataDir, logger);
-  const stateFile = path.join(dataDir, 'embedded.json');
+  const stateFile = path.join(dataDir, CREDENTIALS_FILE);
   const state = await readState(stateFile);
 
   const running = await readPostmaster(clusterDir);

@@ -100,6 +100,25 @@ describe.skipIf(!isRoot)('embedded PostgreSQL in a directory the postgres user c
     }
   });
 
+  it('a deleted data dir recreated at the same path: the old cluster is moved aside, a fresh one starts', async () => {
+    const dataDir = path.join(await privateDir(), 'data');
+    const first = await startEmbeddedPostgres({ dataDir, logger });
+    const clusterDir = await recordedClusterDir(dataDir);
+    await query(first.url, 'create table old_data (v int)');
+    await first.stop();
+    // The user removes the data dir, credentials and record with it; the relocated cluster stays behind.
+    await rm(dataDir, { recursive: true, force: true });
+    const fresh = await startEmbeddedPostgres({ dataDir, logger });
+    try {
+      expect(await recordedClusterDir(dataDir)).toBe(clusterDir);
+      expect(await query(fresh.url, "select to_regclass('old_data') as t")).toEqual([{ t: null }]);
+      const aside = readdirSync(path.dirname(clusterDir)).filter((name) => name.startsWith('pg.orphaned-'));
+      expect(aside).toHaveLength(1);
+    } finally {
+      await fresh.stop();
+    }
+  });
+
   it('a second process finds the running relocated cluster through the record and attaches to it', async () => {
     const dataDir = path.join(await privateDir(), 'data');
     const owner = await startOwner(dataDir);
