@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { KgdbError, toError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { canReach, postgresUser, type ServerUser } from './server-user.js';
+import { canReach, type ServerUser } from './server-user.js';
 
 /** Where relocated clusters live: one directory per data dir, named by a hash of the data dir's real path. */
 export const RELOCATION_ROOT = '/var/lib/kgdb';
@@ -92,14 +92,17 @@ async function prepareRelocation(realDataDir: string, user: ServerUser | undefin
  * choice is written to `<dataDir>/cluster-location.json`, which every later command follows, even after the
  * data dir became reachable. The user's directories keep their permissions; the credentials stay in dataDir.
  */
-export async function resolveClusterLocation(dataDir: string, logger: Logger): Promise<ClusterLocation> {
+export async function resolveClusterLocation(
+  dataDir: string,
+  user: ServerUser | undefined,
+  logger: Logger,
+): Promise<ClusterLocation> {
   await ensureDataDir(dataDir);
   const record = await readRecord(dataDir);
   if (record) return { clusterDir: record.clusterDir, relocated: true };
   const local = { clusterDir: path.join(dataDir, 'pg'), relocated: false };
   if (os.userInfo().uid !== 0) return local;
   const realDataDir = await realpath(dataDir);
-  const user = postgresUser();
   if (await canReach(realDataDir, user)) return local;
   if (existsSync(path.join(local.clusterDir, 'PG_VERSION'))) {
     // Starting an empty cluster elsewhere would look like lost data; the existing one is the user's to move.

@@ -1,9 +1,9 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { chown, mkdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
+
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -11,7 +11,7 @@ import { toError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { CREDENTIALS_FILE, resolveClusterLocation } from './cluster-location.js';
 import { packagedBinaries, reachableBinaries, type ServerBinaries } from './server-binaries.js';
-import { postgresUser, type ServerUser } from './server-user.js';
+import { ensureServerUser, type ServerUser } from './server-user.js';
 
 /** A running PostgreSQL this process can connect to, and how to stop it (a no-op when we only attached). */
 export interface EmbeddedServer {
@@ -118,20 +118,6 @@ async function ensureDatabase(password: string, port: number, database: string):
   } finally {
     await client.end();
   }
-}
-
-/** As root, the 'postgres' OS user the cluster runs as, created (as a system account) on first use. */
-function ensureServerUser(): ServerUser | undefined {
-  if (os.userInfo().uid !== 0) return undefined;
-  const existing = postgresUser();
-  if (existing) return existing;
-  execFileSync('groupadd', ['--force', '--system', 'postgres'], { stdio: 'pipe' });
-  execFileSync('useradd', ['--system', '--gid', 'postgres', '--no-create-home', 'postgres'], {
-    stdio: 'pipe',
-  });
-  const created = postgresUser();
-  if (!created) throw new Error("useradd succeeded but the 'postgres' OS user cannot be found");
-  return created;
 }
 
 /** English server messages: readiness is read from the log. */
@@ -264,7 +250,9 @@ async function stopPostmaster(child: ChildProcess): Promise<void> {
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedServer> {
   const { dataDir, logger, database = 'kgdb' } = options;
-  const { clusterDir } = await resolveClusterLocation(dataDir, logger);
+  // As root the cluster runs as this OS user: where it can live and which binaries it can run depend on it.
+  const user = ensureServerUser();
+  const { clusterDir } = await resolveClusterLocation(dataDir, user, logger);
   const stateFile = path.join(dataDir, CREDENTIALS_FILE);
   const state = await readState(stateFile);
 
@@ -298,7 +286,6 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const settings = { ...BASE_SETTINGS, ...options.settings };
   let postmaster: ChildProcess;
   try {
-    const user = ensureServerUser();
     const binaries = await reachableBinaries(await packagedBinaries(), user, logger);
     if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
       // A half-finished initdb leaves a directory initdb refuses to reuse.

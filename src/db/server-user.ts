@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { realpath, stat } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 
 /** The OS user the postmaster runs as when kgdb runs as root. */
@@ -18,6 +19,20 @@ export function postgresUser(): ServerUser | undefined {
     // `id` exits 1 for an unknown user.
     return undefined;
   }
+}
+
+/** As root, the 'postgres' OS user the cluster runs as, created (as a system account) on first use. */
+export function ensureServerUser(): ServerUser | undefined {
+  if (os.userInfo().uid !== 0) return undefined;
+  const existing = postgresUser();
+  if (existing) return existing;
+  execFileSync('groupadd', ['--force', '--system', 'postgres'], { stdio: 'pipe' });
+  execFileSync('useradd', ['--system', '--gid', 'postgres', '--no-create-home', 'postgres'], {
+    stdio: 'pipe',
+  });
+  const created = postgresUser();
+  if (!created) throw new Error("useradd succeeded but the 'postgres' OS user cannot be found");
+  return created;
 }
 
 /** The permission bits of one directory on a path. */

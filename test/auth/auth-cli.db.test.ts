@@ -1,13 +1,13 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { Command } from 'commander';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { hashApiToken } from '../../src/auth/api-token.js';
 import { verifyPassword } from '../../src/auth/passwords.js';
 import { registerTokens } from '../../src/cli/commands/tokens.js';
 import { registerUsers } from '../../src/cli/commands/users.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { runKgdb } from './auth-test-kit.js';
 
 let db: TestDatabase;
 const savedEnv = { ...process.env };
@@ -25,32 +25,7 @@ afterEach(() => {
 });
 
 /** Runs `kgdb <args>` in process through the real adapters, against the test database. */
-async function kgdb(...args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  process.env.DATABASE_URL = db.url;
-  process.env.LOG_LEVEL = 'warn';
-  process.exitCode = undefined;
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  const program = new Command('kgdb').exitOverride();
-  registerUsers(program);
-  registerTokens(program);
-  try {
-    await program.parseAsync(['node', 'kgdb', ...args]);
-  } finally {
-    vi.restoreAllMocks();
-  }
-  const exitCode = Number(process.exitCode ?? 0);
-  process.exitCode = undefined;
-  return { stdout, stderr, exitCode };
-}
+const kgdb = (...args: string[]) => runKgdb(db.url, [registerUsers, registerTokens], args);
 
 describe('kgdb tokens create', () => {
   it('prints the token alone on its last stdout line and stores only its hash', async () => {

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
+import { vi } from 'vitest';
 import type { Composition } from '../../src/app/compose.js';
 import type { AuthDeps } from '../../src/auth/auth-deps.js';
 import type { User } from '../../src/auth/auth-types.js';
@@ -65,3 +67,37 @@ export async function loginAs(app: FastifyInstance, login: string, password: str
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/**
+ * Runs `kgdb <args>` in process through the real command adapters `register` adds, against the database at
+ * `url`: what it printed and its exit code.
+ */
+export async function runKgdb(
+  url: string,
+  register: readonly ((program: Command) => void)[],
+  args: readonly string[],
+): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+  process.env.DATABASE_URL = url;
+  process.env.LOG_LEVEL = 'warn';
+  process.exitCode = undefined;
+  let stdout = '';
+  let stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  const program = new Command('kgdb').exitOverride();
+  for (const add of register) add(program);
+  try {
+    await program.parseAsync(['node', 'kgdb', ...args]);
+  } finally {
+    vi.restoreAllMocks();
+  }
+  const exitCode = Number(process.exitCode ?? 0);
+  process.exitCode = undefined;
+  return { stdout, stderr, exitCode };
+}

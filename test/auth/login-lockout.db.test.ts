@@ -1,4 +1,3 @@
-import { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { User } from '../../src/auth/auth-types.js';
@@ -8,7 +7,7 @@ import { unlockUser } from '../../src/auth/unlock-user.js';
 import { createUserRepository } from '../../src/auth/user-repository.js';
 import { registerUsers } from '../../src/cli/commands/users.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { addUser, buildAuthTestApp, FAST_SCRYPT } from './auth-test-kit.js';
+import { addUser, buildAuthTestApp, FAST_SCRYPT, runKgdb } from './auth-test-kit.js';
 
 const POLICY: LockoutPolicy = { maxFailures: 3, windowMs: 15 * 60_000 };
 const savedEnv = { ...process.env };
@@ -46,30 +45,7 @@ async function failTimes(on: FastifyInstance, username: string, times: number): 
 }
 
 /** Runs `kgdb users …` in process through the real adapter, against the test database. */
-async function kgdbUsers(...args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  process.env.DATABASE_URL = db.url;
-  process.env.LOG_LEVEL = 'warn';
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  const program = new Command('kgdb').exitOverride();
-  registerUsers(program);
-  try {
-    await program.parseAsync(['node', 'kgdb', 'users', ...args]);
-  } finally {
-    vi.restoreAllMocks();
-  }
-  const exitCode = Number(process.exitCode ?? 0);
-  process.exitCode = undefined;
-  return { stdout, stderr, exitCode };
-}
+const kgdbUsers = (...args: string[]) => runKgdb(db.url, [registerUsers], ['users', ...args]);
 
 describe('per-account login lockout (in PostgreSQL, shared by all instances)', () => {
   it('locks after N failures: the right password then gets 429 with Retry-After, on every instance', async () => {

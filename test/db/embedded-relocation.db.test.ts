@@ -1,10 +1,10 @@
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { chmod, cp, mkdir, mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import pg from 'pg';
+
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LOCATION_FILE, RELOCATION_ROOT, relocatedClusterDir } from '../../src/db/cluster-location.js';
@@ -12,12 +12,12 @@ import { isAlive, startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { packagedBinaries, reachableBinaries } from '../../src/db/server-binaries.js';
 import { postgresUser } from '../../src/db/server-user.js';
 import { createLogger } from '../../src/logger.js';
+import { query, startOwner } from './embedded-owner.js';
 
 // As root the postmaster runs as the 'postgres' OS user. A data dir that user cannot reach (a checkout in
 // /root, a `mktemp -d` folder, both mode 0700) keeps its cluster under /var/lib/kgdb instead.
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const FIXTURE = path.join(ROOT, 'test/fixtures/start-embedded.ts');
 const logger = createLogger('silent');
 const isRoot = os.userInfo().uid === 0;
 const SKIP_REASON =
@@ -42,35 +42,6 @@ async function recordedClusterDir(dataDir: string): Promise<string> {
   const record = JSON.parse(await readFile(path.join(dataDir, LOCATION_FILE), 'utf8'));
   cleanup.push(path.dirname(record.clusterDir));
   return record.clusterDir;
-}
-
-async function query(url: string, sql: string): Promise<unknown[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-/** The fixture owns a server on dataDir in a child process until killed; resolves with its URL. */
-function startOwner(dataDir: string): Promise<{ pid: number; url: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, dataDir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      if (out.includes('\n') && child.pid) resolve({ pid: child.pid, url: out.trim() });
-    });
-    child.stderr.on('data', (chunk) => {
-      err += chunk;
-    });
-    child.on('exit', (code) => reject(new Error(`owner exited with ${code}: ${err}`)));
-  });
 }
 
 describe.skipIf(!isRoot)('embedded PostgreSQL in a directory the postgres user cannot reach (root)', () => {

@@ -1,15 +1,14 @@
-import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { createLogger } from '../../src/logger.js';
+import { query, startOwner } from './embedded-owner.js';
 
-// Issue 2 item 2: a persistent data directory that survives a restart and a kill -9 of its owner.
+// A persistent data directory that survives a restart and a kill -9 of its owner.
 
-const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/start-embedded.ts');
 const logger = createLogger('silent');
 let dataDir: string;
 
@@ -20,35 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
-
-async function query(url: string, sql: string): Promise<unknown[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-/** Starts the server in a child process (its owner) and resolves with the child and the URL it printed. */
-function startOwner(): Promise<{ pid: number; url: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, dataDir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      if (out.includes('\n') && child.pid) resolve({ pid: child.pid, url: out.trim() });
-    });
-    child.stderr.on('data', (chunk) => {
-      err += chunk;
-    });
-    child.on('exit', (code) => reject(new Error(`owner exited with ${code}: ${err}`)));
-  });
-}
 
 describe('embedded PostgreSQL', () => {
   it('keeps its data across a stop and a start', async () => {
@@ -61,7 +31,7 @@ describe('embedded PostgreSQL', () => {
   });
 
   it('after a kill -9 of its owner, the next start stops the orphaned postmaster and starts afresh', async () => {
-    const owner = await startOwner();
+    const owner = await startOwner(dataDir);
     const postmasterPid = Number(
       (await readFile(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0],
     );

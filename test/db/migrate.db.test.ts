@@ -6,7 +6,7 @@ import { applyViews } from '../../src/views/apply.js';
 import { VIEWS } from '../../src/views/defs/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
-// Issue 2 item 3: migrations are idempotent and safe when two servers start at once.
+// Migrations are idempotent and safe when two servers start at once.
 
 const logger = createLogger('silent');
 let db: TestDatabase;

@@ -9,7 +9,7 @@ import { testApp } from '../helpers/app.js';
 import { insertGenes, refreshMaterializedViews } from '../helpers/views.js';
 import { type ArmDatabases, armDatabases, servedArm } from './arm-databases.js';
 
-// Issue 4 item 2: the legacy arm (scores computed inline) and the views arm return identical response bodies,
+// The legacy arm (upstream's SQL) and the views arm return identical response bodies,
 // floats included, for every request of the matrix. Each arm serves from its own copy of the data, put in
 // front by that copy's rollout flag; the views arm answers through the cache, as in production.
 

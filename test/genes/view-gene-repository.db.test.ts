@@ -9,7 +9,7 @@ import { createViewGeneRepository, viewListSql } from '../../src/genes/views/vie
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { refreshMaterializedViews } from '../helpers/views.js';
 
-// Issue 4: the default first page must follow an index in sort order. This pins the SQL the view repository
+// The default first page must follow an index in sort order. This pins the SQL the view repository
 // actually sends (not a hand-copied query) to gene_scores_score_order_idx.
 
 let db: TestDatabase;

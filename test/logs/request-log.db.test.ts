@@ -14,7 +14,7 @@ import { composeTestApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { tokenHeaders } from './log-fixture.js';
 
-// Issue 4 item 5: the server writes its own request log into system_logs off the request path,
+// The server writes its own request log into system_logs off the request path,
 // through a bounded queue flushed with one multi-row INSERT; a full queue drops and counts; rows the database
 // refused while unavailable are kept (up to the bound) and written once it is back (README "Decisions", outages).
 
