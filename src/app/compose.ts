@@ -35,7 +35,7 @@ export interface ComposeOptions {
   redisUrl?: string | undefined;
   /** The rollout guard's settings; false: no guard in this process. */
   guard: Config['guard'] | false;
-  /** The process's metrics; default a registry of its own (without process metrics). */
+  /** The process's metrics, closed with the app; default a registry of its own (without process metrics). */
   metrics?: Metrics;
   /** What a test may swap. Routing and caching are never swapped: tests run the production graph. */
   swaps?: {
@@ -171,6 +171,7 @@ export async function compose(options: ComposeOptions): Promise<Composition> {
       await rollout.stop();
       await caching.close();
       await flagSnapshot.stop();
+      metrics.close();
     });
     return {
       app,
@@ -193,6 +194,7 @@ export async function compose(options: ComposeOptions): Promise<Composition> {
     await rollout.stop();
     await caching.close();
     await flagSnapshot.stop();
+    metrics.close();
     throw err;
   }
 }

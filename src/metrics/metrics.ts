@@ -3,6 +3,7 @@ import { type Pool, poolStats } from '../db/pool.js';
 import type { ExperimentResult } from '../rollout/experiments/experiment-types.js';
 import type { Evaluation, Flag } from '../rollout/flags/flag-types.js';
 import { NAME_PATTERN } from '../rollout/window/window-labels.js';
+import { eventLoopDelayGauge } from './event-loop.js';
 
 /**
  * Prometheus metrics (docs/api.md, "Metrics"): registered on the registry the composition root owns,
@@ -54,6 +55,8 @@ export interface Metrics {
   rolloutAborted(flagKey: string): void;
   /** Adds collect-time sources (merged with earlier ones). */
   watch(sources: MetricsSources): void;
+  /** Stops the event-loop delay sampler (its timer wakes the loop every few milliseconds). */
+  close(): void;
 }
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -238,6 +241,7 @@ export function createMetrics(registry: Registry, options: { processMetrics?: bo
     registers: [registry],
   });
   refreshCounters(registry, sources);
+  const eventLoop = eventLoopDelayGauge(registry);
   collectedGauges(registry, sources);
   requestLogCounter(registry, sources);
 
@@ -274,6 +278,9 @@ export function createMetrics(registry: Registry, options: { processMetrics?: bo
     },
     watch(more) {
       Object.assign(sources, more);
+    },
+    close() {
+      eventLoop.stop();
     },
   };
 }

@@ -42,7 +42,7 @@ interface Mutant {
 const MUTANTS: readonly Mutant[] = [
   { name: 'NULLS LAST → NULLS FIRST on descending sorts', from: /desc nulls last/g, to: 'desc nulls first' },
   { name: 'NULLS FIRST → NULLS LAST on ascending sorts', from: /asc nulls first/g, to: 'asc nulls last' },
-  { name: 'tie-breaker on id dropped', from: /,\s*gene_id asc nulls first/g, to: '' },
+  { name: 'tie-breaker on id dropped', from: /,\s*(l\.)?gene_id asc nulls first/g, to: '' },
   { name: 'descending sorts ascend', from: /desc nulls last/g, to: 'asc nulls first' },
   { name: '>= becomes >', from: />=/g, to: '>' },
   { name: '<= becomes <', from: /<=/g, to: '<' },

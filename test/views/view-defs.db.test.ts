@@ -70,6 +70,8 @@ const EXPECTED_COLUMNS: Record<string, Record<string, string>> = {
     evidence_tier: 'text',
     evidence_group: 'text',
     sources: 'text[]',
+    tier_order: 'integer',
+    group_order: 'integer',
   },
   gene_list_detailed: {
     gene_id: 'bigint',
@@ -105,6 +107,18 @@ const EXPECTED_COLUMNS: Record<string, Record<string, string>> = {
     max_evidence_count: 'bigint',
     available_sources: 'text[]',
     evidence_tiers: 'jsonb',
+  },
+  gene_list_ranges: {
+    dimension: 'text',
+    value: 'double precision',
+    below: 'bigint',
+    upto: 'bigint',
+  },
+  gene_list_facets: {
+    facet: 'text',
+    name: 'text',
+    genes: 'bigint',
+    nonzero_genes: 'bigint',
   },
   admin_logs_filtered: {
     id: 'bigint',
@@ -163,7 +177,7 @@ async function columnsOf(relation: string): Promise<Record<string, string>> {
 }
 
 describe('view definitions', () => {
-  it("declares upstream's 11 views plus gene_list_stats, and nothing else", () => {
+  it("declares upstream's 11 views plus the list's facts (stats, ranges, facets), and nothing else", () => {
     expect(VIEWS.map((v) => v.name).sort()).toEqual(Object.keys(EXPECTED_COLUMNS).sort());
   });
 
@@ -175,7 +189,7 @@ describe('view definitions', () => {
     },
   );
 
-  it('kinds: gene_scores, source_overlap_statistics and gene_list_stats are materialized, the rest plain views', async () => {
+  it('kinds: gene_scores, source_overlap_statistics and the list facts are materialized, the rest plain views', async () => {
     const { rows } = await db.pool.query<{ relname: string; relkind: string }>(
       `select c.relname, c.relkind from pg_class c where c.relname = any($1::text[])`,
       [VIEWS.map((v) => v.name)],
@@ -213,11 +227,21 @@ describe('view definitions', () => {
   it('matviews carry their unique indexes and refresh CONCURRENTLY', async () => {
     const { rows } = await db.pool.query<{ indexdef: string }>(
       `select indexdef from pg_indexes where tablename = any($1::text[]) and indexdef like 'CREATE UNIQUE%' order by 1`,
-      [['gene_scores', 'source_overlap_statistics', 'gene_list_stats']],
+      [
+        [
+          'gene_scores',
+          'source_overlap_statistics',
+          'gene_list_stats',
+          'gene_list_ranges',
+          'gene_list_facets',
+        ],
+      ],
     );
     expect(rows.map((r) => r.indexdef.replace(/ ON public\./, ' ON '))).toEqual([
+      'CREATE UNIQUE INDEX gene_list_facets_key ON gene_list_facets USING btree (facet, name)',
+      'CREATE UNIQUE INDEX gene_list_ranges_key ON gene_list_ranges USING btree (dimension, value)',
       'CREATE UNIQUE INDEX gene_list_stats_id_key ON gene_list_stats USING btree (id)',
-      'CREATE UNIQUE INDEX gene_scores_gene_id_key ON gene_scores USING btree (gene_id)',
+      'CREATE UNIQUE INDEX gene_scores_gene_id_key ON gene_scores USING btree (gene_id NULLS FIRST)',
       'CREATE UNIQUE INDEX source_overlap_statistics_pair_key ON source_overlap_statistics USING btree (source1, source2)',
     ]);
     for (const view of VIEWS) {

@@ -74,22 +74,33 @@ function searchCondition(term: string, bind: (value: unknown, cast: string) => s
   return `(${parts.join(' or ')})`;
 }
 
-/** The filters as one boolean expression (`true` when none), values appended to `values`. */
-export function whereClause(filters: GeneListFilters, values: unknown[]): string {
-  const bind = (value: unknown, cast: string): string => {
+/** Appends `value` to `values` and returns its placeholder with a cast (`$3::float8`). */
+export function binder(values: unknown[]): (value: unknown, cast: string) => string {
+  return (value, cast) => {
     values.push(value);
     return `$${values.length}::${cast}`;
   };
+}
+
+/** Beyond any count a gene can have (it is a number of sources) and inside bigint. */
+const COUNT_CEILING = 2 ** 53;
+const wholeCount = (n: number) => Math.min(n, COUNT_CEILING);
+
+/** The filters as one boolean expression (`true` when none), values appended to `values`. */
+export function whereClause(filters: GeneListFilters, values: unknown[]): string {
+  const bind = binder(values);
   const conditions: string[] = [];
   if (filters.search !== undefined) conditions.push(searchCondition(filters.search, bind));
   if (filters.minScore !== undefined)
     conditions.push(`evidence_score >= ${bind(filters.minScore, 'float8')}`);
   if (filters.maxScore !== undefined)
     conditions.push(`evidence_score <= ${bind(filters.maxScore, 'float8')}`);
+  // evidence_count is a whole number, so `>= 2.5` is `>= 3` and `<= 2.5` is `<= 2`: compared as bigint, the
+  // count indexes apply (a float8 comparison casts the column and no index is on the cast).
   if (filters.minCount !== undefined)
-    conditions.push(`evidence_count >= ${bind(filters.minCount, 'float8')}`);
+    conditions.push(`evidence_count >= ${bind(wholeCount(Math.ceil(filters.minCount)), 'bigint')}`);
   if (filters.maxCount !== undefined)
-    conditions.push(`evidence_count <= ${bind(filters.maxCount, 'float8')}`);
+    conditions.push(`evidence_count <= ${bind(wholeCount(Math.floor(filters.maxCount)), 'bigint')}`);
   if (filters.source !== undefined) conditions.push(`${bind(filters.source, 'text')} = any(sources)`);
   // `> 0` rather than `is distinct from 0`: it also drops genes without a score (NULL), as upstream.
   if (filters.hideZeroScores) conditions.push('evidence_score > 0');
@@ -104,11 +115,11 @@ export function whereClause(filters: GeneListFilters, values: unknown[]): string
  * it. The NULLS placement is spelled out everywhere (also on NOT NULL columns) because gene_scores' indexes
  * declare it, and the planner follows an index for ORDER BY only when direction and NULLS placement match.
  */
-export function orderByClause(sort: readonly SortTerm[]): string {
+export function orderByClause(sort: readonly SortTerm[], qualifier = ''): string {
   const terms = sort.map(
-    (t) => `${SORT_COLUMNS[t.field]} ${t.descending ? 'desc nulls last' : 'asc nulls first'}`,
+    (t) => `${qualifier}${SORT_COLUMNS[t.field]} ${t.descending ? 'desc nulls last' : 'asc nulls first'}`,
   );
-  if (!sort.some((t) => t.field === 'id')) terms.push('gene_id asc nulls first');
+  if (!sort.some((t) => t.field === 'id')) terms.push(`${qualifier}gene_id asc nulls first`);
   return terms.join(', ');
 }
 
@@ -124,11 +135,13 @@ export function numberedPage(
   values: unknown[],
 ): string {
   values.push(query.size, (query.page - 1) * query.size);
+  // ORDER BY names the relation's columns: unqualified, `evidence_count` would be the page's int cast of it,
+  // which no index is on.
   return `select page.*, row_number() over () as ord
       from (select ${GENE_LIST_COLUMNS}
-              from ${relation}
+              from ${relation} l
              where ${where}
-             order by ${orderByClause(query.sort)}
+             order by ${orderByClause(query.sort, 'l.')}
              limit $${values.length - 1}::bigint offset $${values.length}::bigint) page`;
 }
 
@@ -142,9 +155,4 @@ export function factsWithPage(facts: string, page: string): string {
   from (${facts}) f
   full join (${page}) p on p.ord = f.first_ord
  order by p.ord nulls first`;
-}
-
-/** True when the filters are the default request's (only hide_zero_scores, either way). */
-export function isUnfiltered(filters: GeneListFilters): boolean {
-  return Object.entries(filters).every(([key, value]) => key === 'hideZeroScores' || value === undefined);
 }

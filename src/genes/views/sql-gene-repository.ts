@@ -1,4 +1,6 @@
+import type { QueryResultRow } from 'pg';
 import type { Queryable } from '../../db/pool.js';
+import { createStatementNamer } from '../../db/prepared.js';
 import type {
   GeneDetail,
   GeneEvidence,
@@ -33,23 +35,30 @@ export interface GeneSql {
 
 type DetailRow = RawGeneRow & { source_scores: Record<string, number> | null };
 
+/** Distinct list statements kept prepared per connection (each a plan in every backend of the pool). */
+const PREPARED_LIST_SHAPES = 200;
+
 export function createSqlGeneRepository(db: Queryable, sql: GeneSql): GeneRepository {
+  const statements = createStatementNamer('kgdb_gene', PREPARED_LIST_SHAPES + 3);
+  const run = <R extends QueryResultRow>(text: string, values: unknown[]) =>
+    db.query<R>({ name: statements.nameFor(text), text, values });
+
   async function target(symbol: string): Promise<{ id: number; approved_symbol: string } | undefined> {
-    const { rows } = await db.query<{ id: number; approved_symbol: string }>(TARGET_GENE_SQL, [symbol]);
+    const { rows } = await run<{ id: number; approved_symbol: string }>(TARGET_GENE_SQL, [symbol]);
     return rows[0];
   }
 
   return {
     async list(query: GeneListQuery): Promise<GenePage> {
       const { text, values } = sql.list(query);
-      const { rows } = await db.query<ListRow>(text, values);
+      const { rows } = await run<ListRow>(text, values);
       return splitListRows(rows);
     },
 
     async findBySymbol(symbol: string): Promise<GeneDetail | undefined> {
       const gene = await target(symbol);
       if (!gene) return undefined;
-      const row = (await db.query<DetailRow>(sql.detail, [gene.id])).rows[0];
+      const row = (await run<DetailRow>(sql.detail, [gene.id])).rows[0];
       if (!row) return undefined;
       // Upstream's score_breakdown: per source, the normalized score rounded to 4 — with one evidence row
       // per (gene, source), each source's normalized score is its source score.
@@ -60,7 +69,7 @@ export function createSqlGeneRepository(db: Queryable, sql: GeneSql): GeneReposi
     async evidence(symbol: string): Promise<GeneEvidence | undefined> {
       const gene = await target(symbol);
       if (!gene) return undefined;
-      const { rows } = await db.query<RawEvidenceRow>(sql.evidence, [gene.id]);
+      const { rows } = await run<RawEvidenceRow>(sql.evidence, [gene.id]);
       return { gene_id: gene.id, gene_symbol: gene.approved_symbol, evidence: rows.map(toEvidenceRow) };
     },
   };

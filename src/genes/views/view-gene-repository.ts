@@ -1,13 +1,14 @@
 import type { Queryable } from '../../db/pool.js';
 import type { GeneListQuery, GeneRepository } from '../gene-repository.js';
 import {
+  binder,
   factsWithPage,
   GENE_LIST_COLUMNS,
-  isUnfiltered,
   LIST_SOURCE_COLUMNS,
   numberedPage,
   whereClause,
 } from './gene-list-sql.js';
+import { precomputedTotal } from './gene-list-total.js';
 import { evidenceColumns } from './gene-rows.js';
 import { createSqlGeneRepository } from './sql-gene-repository.js';
 
@@ -24,9 +25,9 @@ const FACT_COLUMNS = `st.total_genes, st.nonzero_score_genes, st.max_evidence_co
 /**
  * One statement, one round trip to one backend (under CPU contention every extra process wakeup is a
  * scheduling wait): the facts row of gene_list_stats with the filtered total, and the page.
- * - The default request's total (every gene with a score > 0) is a column of gene_list_stats.
- * - A search scans gene_scores whatever else is asked (no index serves a substring), so its matches are
- *   collected once and both counted and paged from there, instead of scanning twice.
+ * - The total comes from the list's precomputed facts where one filter decides it (gene-list-total.ts).
+ * - A search's matches come from the trigram indexes; they are collected once and both counted and paged
+ *   from there, instead of being looked up twice.
  * - Any other request counts its rows and pages through gene_list_detailed, where the sort indexes apply.
  */
 export function viewListSql(query: GeneListQuery): { text: string; values: unknown[] } {
@@ -41,9 +42,8 @@ ${factsWithPage(facts('(select count(*) from matched)'), page)}`;
     return { text, values };
   }
   const total =
-    query.filters.hideZeroScores && isUnfiltered(query.filters)
-      ? 'st.nonzero_score_genes'
-      : `(select count(*) from gene_list_detailed where ${where})`;
+    precomputedTotal(query.filters, binder(values)) ??
+    `(select count(*) from gene_list_detailed where ${where})`;
   return {
     text: factsWithPage(facts(total), numberedPage('gene_list_detailed', where, query, values)),
     values,

@@ -23,7 +23,7 @@ const annotationSources = (geneId: string): string =>
  * Beyond upstream's columns (all kept, same names and types) the view exposes what the list API needs without
  * another join: evidence_score (percentage, NULL without a gene_scores row, as upstream's API reports it),
  * evidence_count, evidence_tier / evidence_group (NULL without a row) and their sort ranks (upstream: tiers
- * 1–5 and groups 1–2, everything else 999).
+ * 1–5 and groups 1–2, everything else 999; gene_scores computes them, so its rank indexes serve the sorts).
  *
  * Freshness: branch 1 shows gene attributes as of the last refresh of gene_scores (like the scores themselves);
  * the refresher refreshes gene_scores after writes to genes.
@@ -50,13 +50,8 @@ select gs.gene_id::bigint as gene_id,
        gs.evidence_count::bigint as evidence_count,
        gs.evidence_tier::text as evidence_tier,
        gs.evidence_group::text as evidence_group,
-       (case gs.evidence_tier
-          when 'comprehensive_support' then 1 when 'multi_source_support' then 2
-          when 'established_support' then 3 when 'preliminary_evidence' then 4
-          when 'minimal_evidence' then 5 else 999
-        end)::integer as tier_order,
-       (case gs.evidence_group when 'well_supported' then 1 when 'emerging_evidence' then 2 else 999 end)::integer
-         as group_order
+       gs.tier_order::integer as tier_order,
+       gs.group_order::integer as group_order
   from gene_scores gs
 union all
 select g.id::bigint as gene_id,

@@ -45,37 +45,52 @@ scored as (
          pg.raw_score / a.n * 100 as percentage_score
     from per_gene pg
    cross join active a
+),
+tiered as (
+  select s.*,
+         case
+           when s.source_count >= 4 and s.percentage_score >= 50 then 'comprehensive_support'
+           when s.source_count >= 3 and s.percentage_score >= 35 then 'multi_source_support'
+           when s.source_count >= 2 and s.percentage_score >= 20 then 'established_support'
+           when s.percentage_score >= 10 then 'preliminary_evidence'
+           when s.percentage_score > 0 then 'minimal_evidence'
+           else 'no_evidence'
+         end as evidence_tier,
+         case
+           when s.source_count >= 2 and s.percentage_score >= 20 then 'well_supported'
+           when s.percentage_score > 0 then 'emerging_evidence'
+           else 'insufficient'
+         end as evidence_group
+    from scored s
 )
-select s.gene_id::bigint as gene_id,
+select t.gene_id::bigint as gene_id,
        g.approved_symbol::text as approved_symbol,
        g.hgnc_id::text as hgnc_id,
        g.aliases::text[] as aliases,
        g.created_at::timestamptz as created_at,
        g.updated_at::timestamptz as updated_at,
-       s.source_count::bigint as source_count,
-       s.source_count::bigint as evidence_count,
-       s.raw_score::float8 as raw_score,
-       s.percentage_score::float8 as percentage_score,
-       s.source_scores::jsonb as source_scores,
-       s.total_active_sources::bigint as total_active_sources,
-       (case
-          when s.source_count >= 4 and s.percentage_score >= 50 then 'comprehensive_support'
-          when s.source_count >= 3 and s.percentage_score >= 35 then 'multi_source_support'
-          when s.source_count >= 2 and s.percentage_score >= 20 then 'established_support'
-          when s.percentage_score >= 10 then 'preliminary_evidence'
-          when s.percentage_score > 0 then 'minimal_evidence'
-          else 'no_evidence'
-        end)::text as evidence_tier,
-       (case
-          when s.source_count >= 2 and s.percentage_score >= 20 then 'well_supported'
-          when s.percentage_score > 0 then 'emerging_evidence'
-          else 'insufficient'
-        end)::text as evidence_group,
-       s.sources::text[] as sources
-  from scored s
-  join genes g on g.id = s.gene_id`,
+       t.source_count::bigint as source_count,
+       t.source_count::bigint as evidence_count,
+       t.raw_score::float8 as raw_score,
+       t.percentage_score::float8 as percentage_score,
+       t.source_scores::jsonb as source_scores,
+       t.total_active_sources::bigint as total_active_sources,
+       t.evidence_tier::text as evidence_tier,
+       t.evidence_group::text as evidence_group,
+       t.sources::text[] as sources,
+       (case t.evidence_tier
+          when 'comprehensive_support' then 1 when 'multi_source_support' then 2
+          when 'established_support' then 3 when 'preliminary_evidence' then 4
+          when 'minimal_evidence' then 5 else 999
+        end)::integer as tier_order,
+       (case t.evidence_group when 'well_supported' then 1 when 'emerging_evidence' then 2 else 999 end)::integer
+         as group_order
+  from tiered t
+  join genes g on g.id = t.gene_id`,
   indexes: [
-    { name: 'gene_scores_gene_id_key', columns: ['gene_id'], unique: true },
+    // ASC NULLS FIRST like every other sort column, so it is also the index of sort=id (forwards) and sort=-id
+    // (backwards): the matview's columns carry no NOT NULL, so the planner cannot ignore the NULLS placement.
+    { name: 'gene_scores_gene_id_key', columns: ['gene_id asc nulls first'], unique: true },
     // The API's default sort: -evidence_score, approved_symbol, id (DESC NULLS LAST / ASC NULLS FIRST).
     // Leading column percentage_score: this is also the index for filters on the score.
     {
@@ -90,16 +105,50 @@ select s.gene_id::bigint as gene_id,
       name: 'gene_scores_symbol_order_idx',
       columns: ['approved_symbol asc nulls first', 'gene_id asc nulls first'],
     },
-    // filter[tier]=x with the default sort reads this in order; leading column evidence_tier serves tier filters.
-    {
-      name: 'gene_scores_tier_order_idx',
+    // filter[tier] / filter[group] with the default sort read these in order (a rare tier or group would otherwise
+    // be looked for through the whole score index); the leading column serves the filter with any other sort.
+    ...(['evidence_tier', 'evidence_group'] as const).map((column) => ({
+      name: `gene_scores_${column.replace('evidence_', '')}_order_idx`,
       columns: [
-        'evidence_tier',
+        column,
         'percentage_score desc nulls last',
         'approved_symbol asc nulls first',
         'gene_id asc nulls first',
       ],
-    },
+    })),
+    // The other sorts, each with the tie-breaker gene_id. A backward scan serves the reverse direction only up to
+    // the tie-breaker (gene_id then runs descending): for the HGNC id, nearly unique, an incremental sort fixes
+    // ties within a few rows. The count and the ranks have a handful of values, and a bulk import gives thousands
+    // of genes one created_at, so their descending sorts get an index of their own instead of sorting a whole
+    // tie group.
+    ...(
+      [
+        ['hgnc', 'hgnc_id'],
+        ['count', 'evidence_count'],
+        ['created', 'created_at'],
+        ['updated', 'updated_at'],
+        ['tier_rank', 'tier_order'],
+        ['group_rank', 'group_order'],
+      ] as const
+    ).map(([name, column]) => ({
+      name: `gene_scores_${name}_asc_idx`,
+      columns: [`${column} asc nulls first`, 'gene_id asc nulls first'],
+    })),
+    ...(
+      [
+        ['count', 'evidence_count'],
+        ['created', 'created_at'],
+        ['updated', 'updated_at'],
+        ['tier_rank', 'tier_order'],
+        ['group_rank', 'group_order'],
+      ] as const
+    ).map(([name, column]) => ({
+      name: `gene_scores_${name}_desc_idx`,
+      columns: [`${column} desc nulls last`, 'gene_id asc nulls first'],
+    })),
+    // filter[search]: substring matches on symbol and HGNC id (ILIKE '%term%') from trigrams instead of a scan.
+    { name: 'gene_scores_symbol_trgm_idx', columns: ['approved_symbol gin_trgm_ops'], method: 'gin' },
+    { name: 'gene_scores_hgnc_trgm_idx', columns: ['hgnc_id gin_trgm_ops'], method: 'gin' },
   ],
   refresh: { concurrently: true },
 };

@@ -7,6 +7,8 @@ import { evidenceNormalizedScores } from './evidence-normalized-scores.js';
 import { evidenceSourceCounts } from './evidence-source-counts.js';
 import { evidenceSummaryView } from './evidence-summary-view.js';
 import { geneListDetailed } from './gene-list-detailed.js';
+import { geneListFacets } from './gene-list-facets.js';
+import { geneListRanges } from './gene-list-ranges.js';
 import { geneListStats } from './gene-list-stats.js';
 import { geneScores } from './gene-scores.js';
 import { genesCurrent } from './genes-current.js';
@@ -23,6 +25,8 @@ export const VIEWS: readonly ViewDef[] = [
   geneScores,
   geneListDetailed,
   geneListStats,
+  geneListRanges,
+  geneListFacets,
   adminLogsFiltered,
   genesCurrent,
   sourceOverlapStatistics,
