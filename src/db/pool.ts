@@ -16,8 +16,20 @@ export interface PoolOptions {
   applicationName?: string;
 }
 
+/**
+ * Named (prepared) statements run their generic plan from the first execution instead of planning five custom
+ * plans first and then weighing the generic one (src/db/prepared.ts: their shapes are planned for any value).
+ * Unnamed statements, everything else here, are planned for their values as always.
+ */
+const SESSION_OPTIONS = '-c plan_cache_mode=force_generic_plan';
+
 export function createPool({ connectionString, max, applicationName = 'kgdb' }: PoolOptions): Pool {
-  const pool = new pg.Pool({ connectionString, max, application_name: applicationName });
+  const pool = new pg.Pool({
+    connectionString,
+    max,
+    application_name: applicationName,
+    options: SESSION_OPTIONS,
+  });
   // An idle client losing its server connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   timeQueries(pool);

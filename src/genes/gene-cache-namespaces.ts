@@ -13,8 +13,13 @@ const MINUTE = 60_000;
  * TTLs are only a backstop (invalidation comes from the database).
  */
 export const GENE_CACHE_NAMESPACES = [
-  // Page: gene_list_detailed; total: gene_list_stats (default request) or a count over gene_list_detailed.
-  { name: 'gene_list', ttlMs: 10 * MINUTE, reads: ['gene_list_detailed', 'gene_list_stats'] },
+  // Page: gene_list_detailed; total: the list facts (gene_list_stats, _ranges, _facets) or a count over
+  // gene_list_detailed (src/genes/views/gene-list-total.ts).
+  {
+    name: 'gene_list',
+    ttlMs: 10 * MINUTE,
+    reads: ['gene_list_detailed', 'gene_list_stats', 'gene_list_ranges', 'gene_list_facets'],
+  },
   // The list's filter metadata (meta.filters, evidence_tiers, totals): the one-row matview gene_list_stats.
   { name: 'gene_list_facts', ttlMs: 10 * MINUTE, reads: ['gene_list_stats'] },
   // Symbol → id on genes, then the row from gene_list_detailed and source_scores from gene_scores.
