@@ -125,7 +125,7 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   });
   await app.register(authRoutes, { prefix: '/api/auth', ...parts.auth });
   await app.register(healthRoutes, { pool: parts.pool });
-  await app.register(geneRoutes, { prefix: '/api/genes', genes: parts.genes });
+  await app.register(geneRoutes, { prefix: '/api/genes', genes: parts.genes, bodies: parts.cache.cache });
   await app.register(statisticsRoutes, { prefix: '/api/statistics', statistics: parts.statistics });
   await app.register(logRoutes, { prefix: '/api/admin/logs', logs: parts.logs, now: parts.now });
   await app.register(flagRoutes, {

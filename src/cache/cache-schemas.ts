@@ -87,7 +87,10 @@ export const StatsResponse = Type.Object({
     description: 'Entries in the shared layer (Redis); 0 without REDIS_URL',
   }),
   ...Counts,
-  total_size_bytes: Type.Integer({ minimum: 0, description: 'In-process layer, JSON text length' }),
+  total_size_bytes: Type.Integer({
+    minimum: 0,
+    description: 'In-process layer: JSON text length of the values and the response bodies kept with them',
+  }),
   total_size_mb: Type.Number({ minimum: 0 }),
   live: Type.Boolean({
     description: 'False while the invalidation listener is down (reads go to PostgreSQL)',

@@ -11,6 +11,8 @@
  * - stale read: a value handed out after its namespace was invalidated during its load (the load began before
  *   the change was known). Counted, never stored.
  * - invalidation source: what cleared a namespace — a base table, a refreshed matview, an admin call, a flush.
+ * - rendition: something made from a value the cache handed out (the response body serialized from it), kept
+ *   in memory with the value's entry and gone with it. Never in Redis.
  */
 
 export interface NamespaceConfig {
@@ -82,12 +84,36 @@ export interface Cache {
   /** Not live: every read bypasses the cache (the listener is down). Live again after a flush. */
   setLive(live: boolean): void;
   readonly live: boolean;
+  /**
+   * The rendition `variant` of `value` — something get() handed out, or an object rendition of it — made once
+   * by `render(true)` and kept with the memory entry holding the value, so it goes exactly when that entry
+   * goes (invalidation, key clear, expiry, eviction) and counts towards its size. When no live entry holds the
+   * value (loaded while not live or across an invalidation, replaced since, not from this cache) it is made
+   * for this call only: `render(false)`. Synchronous, so nothing can be invalidated between the checks and
+   * the keeping.
+   */
+  rendition<R>(
+    value: unknown,
+    variant: string,
+    render: (kept: boolean) => R,
+    options: RenditionOptions<R>,
+  ): R;
   /** Keys of a namespace held in memory and in Redis (current version), sorted. */
   keys(namespace: string): Promise<{ memory: string[]; shared: string[] | null }>;
   stats(): CacheStats;
   /** Hits (any layer, including joined loads) / lookups since start; null before the first lookup. */
   hitRate(): number | null;
   close(): Promise<void>;
+}
+
+export interface RenditionOptions<R> {
+  /** What the rendition adds to the entry's size. */
+  bytes: (rendition: R) => number;
+  /**
+   * Other values from this cache it was made from (as they are now: held by their entries). It is kept only
+   * while their namespaces are not invalidated; one that no live entry holds means it is not kept at all.
+   */
+  dependsOn?: readonly unknown[];
 }
 
 /** Fills the common entries of some namespaces (POST /api/admin/cache/warm); declared by the domain code. */

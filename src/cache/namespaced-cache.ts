@@ -8,6 +8,7 @@ import type {
   InvalidationSource,
   NamespaceConfig,
   NamespaceStats,
+  RenditionOptions,
 } from './cache-types.js';
 import { createMemoryLayer, type MemoryLimits } from './memory-layer.js';
 import { createSharedLayer, type SharedLayer } from './shared-layer.js';
@@ -167,6 +168,39 @@ export function createCache(options: CacheOptions): Cache {
     invalidations.set(label, (invalidations.get(label) ?? 0) + 1);
   };
 
+  /**
+   * The namespaces and generations of what a rendition depends on, e.g. `gene_list_facts:3`; undefined when one
+   * of them is no cache value at the moment (then nothing may be kept).
+   */
+  const stampOf = (dependsOn: readonly unknown[]): string | undefined => {
+    const parts: string[] = [];
+    for (const value of dependsOn) {
+      const namespace =
+        typeof value === 'object' && value !== null ? memory.holderOf(value)?.namespace : undefined;
+      if (namespace === undefined) return undefined;
+      parts.push(`${namespace}:${generation(namespace)}`);
+    }
+    return parts.join(',');
+  };
+
+  function rendition<R>(
+    value: unknown,
+    variant: string,
+    render: (kept: boolean) => R,
+    { bytes, dependsOn = [] }: RenditionOptions<R>,
+  ): R {
+    if (!live || typeof value !== 'object' || value === null) return render(false);
+    // An invalidation (a bypass too) clears the namespace's entries: a value still held is current.
+    const holder = memory.holderOf(value);
+    const stamp = stampOf(dependsOn);
+    if (!holder || holder.full || stamp === undefined) return render(false);
+    const kept = memory.rendition(value, variant);
+    if (kept?.stamp === stamp) return kept.value as R;
+    const made = render(true);
+    memory.keepRendition(value, variant, { value: made, bytes: bytes(made) + variant.length, stamp });
+    return made;
+  }
+
   const stats = (): CacheStats => {
     memory.purgeExpired();
     const sharedStats = shared?.stats();
@@ -194,6 +228,7 @@ export function createCache(options: CacheOptions): Cache {
   return {
     namespaces: [...configs.values()],
     get,
+    rendition,
     async token(namespace) {
       config(namespace);
       const started = generation(namespace);

@@ -18,10 +18,14 @@ const FACTS_PROBE: GeneListQuery = { ...toGeneListQuery({}), size: 1 };
 
 type PagePart = Pick<GenePage, 'rows' | 'total'>;
 
+/** A page object adds nothing to its entry's size: it shares its rows and facts with the entries. */
+const SHARED_PARTS = () => 0;
+
 /**
  * GeneRepository through the cache, for the views path: the page (rows + total) per normalized request in
  * `gene_list`, the facts once in `gene_list_facts`, detail and evidence per symbol (not-found too, as null).
- * Values are shared between requests: callers must not mutate them (the response shapers copy).
+ * Values are shared between requests: callers must not mutate them (the response shapers copy). What a
+ * value is handed out as stays the same object while its entry lives, so renditions of it can be kept.
  */
 export function createCachedGeneRepository(inner: GeneRepository, cache: Cache): GeneRepository {
   const facts = (): Promise<GeneListFacts> =>
@@ -38,7 +42,13 @@ export function createCachedGeneRepository(inner: GeneRepository, cache: Cache):
         await cache.set(token, FACTS_KEY, page.facts);
         return { rows: page.rows, total: page.total };
       });
-      return { rows: part.rows, total: part.total, facts: loaded ?? (await facts()) };
+      const current = loaded ?? (await facts());
+      // One page object per cached page (and facts generation), so what the route makes of it can be kept
+      // with the entry (Cache.rendition).
+      return cache.rendition(part, 'page', () => ({ rows: part.rows, total: part.total, facts: current }), {
+        bytes: SHARED_PARTS,
+        dependsOn: [current],
+      });
     },
 
     async findBySymbol(symbol: string): Promise<GeneDetail | undefined> {

@@ -8,11 +8,15 @@ import type { GeneListQuery } from './gene-repository.js';
  * Sort terms keep their order: it is part of the answer. Pure.
  */
 export function geneListKey(query: GeneListQuery): string {
-  const { tiers, ids, ...rest } = query.filters;
+  const { filters } = query;
   return cacheKey({
     page: query.page,
     size: query.size,
-    filters: { ...rest, tiers: keySet(tiers), ids: keySet(ids) },
+    // Copied only when there is a set to normalize: a key is built on every list request, hits included.
+    filters:
+      filters.tiers === undefined && filters.ids === undefined
+        ? filters
+        : { ...filters, tiers: keySet(filters.tiers), ids: keySet(filters.ids) },
     sort: query.sort.map((t) => `${t.descending ? '-' : ''}${t.field}`),
   });
 }

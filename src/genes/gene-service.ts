@@ -35,7 +35,10 @@ export interface GeneServiceDeps {
  * 2. Whether to compare: the shadow flag, per call. A legacy caller's call also runs the views uncached as a
  *    detached shadow; a views caller's call also runs legacy and uncached views as a detached verification.
  * 3. Whether the cache answers: on the views arm only (`served` below); comparisons always run uncached, so
- *    they time a cache miss.
+ *    they time a cache miss. A served value is the cache entry's own object, and the route keeps the body it
+ *    sends with that entry (Cache.rendition): a hit costs decisions 1, 2 and 4 and in-memory lookups, no
+ *    query, no response building, no serialization. Legacy answers are new objects every time: no body kept
+ *    with a views entry can reach a legacy caller.
  * 4. Which timing is reported: the switch labels the caller with its arm, and the request metrics, the rollout
  *    window and Server-Timing read that label; database and cache phases are timed where they happen.
  * Decisions 1, 2 and 4 are the rollout switch's; this file supplies what it chooses between.

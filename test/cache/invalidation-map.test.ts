@@ -21,6 +21,8 @@ describe('table → view → namespace closure from the view registry', () => {
 
   it('a matview refresh clears what reads the matview; tables beneath a matview do not', () => {
     expect(Object.fromEntries(map.byMatview)).toEqual({
+      gene_list_facets: ['gene_list'],
+      gene_list_ranges: ['gene_list'],
       gene_list_stats: ['gene_list', 'gene_list_facts'],
       gene_scores: ['gene_detail', 'gene_evidence', 'gene_list', 'legacy_gene_facts', 'statistics'],
       source_overlap_statistics: ['statistics'],

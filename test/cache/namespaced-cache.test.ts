@@ -147,3 +147,123 @@ describe('namespaced cache (memory layer)', () => {
     );
   });
 });
+
+describe('renditions (what is made from a cached value, kept with its entry)', () => {
+  /** A render function that counts its calls and says whether it was asked for a kept rendition. */
+  const renderer = () => {
+    const calls: boolean[] = [];
+    return {
+      calls,
+      render: (kept: boolean) => {
+        calls.push(kept);
+        return { body: `body ${calls.length}`, kept };
+      },
+    };
+  };
+  const BYTES = { bytes: () => 10 };
+
+  it('made once per variant and value, handed out again while the entry lives', async () => {
+    const cache = liveCache();
+    const value = await cache.get('alpha', 'k', async () => ({ n: 1 }));
+    const { calls, render } = renderer();
+    const first = cache.rendition(value, 'v1', render, BYTES);
+    expect(cache.rendition(value, 'v1', render, BYTES)).toBe(first);
+    expect(cache.rendition(await cache.get('alpha', 'k', async () => ({ n: 2 })), 'v1', render, BYTES)).toBe(
+      first,
+    );
+    cache.rendition(value, 'v2', render, BYTES);
+    expect(calls).toEqual([true, true]);
+    // The value's JSON ({"n":1}: 7 bytes) plus two renditions of 10 bytes and their variant names.
+    expect(cache.stats().namespaces[0]?.memoryBytes).toBe(7 + 2 * (10 + 2));
+  });
+
+  it('gone exactly with the entry: invalidation, key clear, flush', async () => {
+    const cache = liveCache();
+    const { calls, render } = renderer();
+    for (const drop of [
+      () => cache.invalidate('alpha', { kind: 'table', name: 'genes' }),
+      () => cache.invalidateKey('alpha', 'k'),
+      () => cache.flushAll({ kind: 'flush', name: 'reconnect' }),
+    ]) {
+      const value = await cache.get('alpha', 'k', async () => ({ n: 1 }));
+      cache.rendition(value, 'v', render, BYTES);
+      cache.rendition(value, 'v', render, BYTES);
+      await drop();
+      // The old value is no entry's any more: made for the call only.
+      cache.rendition(value, 'v', render, BYTES);
+      expect(calls.splice(0)).toEqual([true, false]);
+    }
+  });
+
+  it('an invalidation of another namespace leaves it; of a namespace it depends on, drops it', async () => {
+    const cache = liveCache();
+    const value = await cache.get('alpha', 'k', async () => ({ n: 1 }));
+    const other = await cache.get('beta', 'k', async () => ({ m: 1 }));
+    const { calls, render } = renderer();
+    const options = { ...BYTES, dependsOn: [other] };
+    cache.rendition(value, 'v', render, options);
+    // A new object under the same generation (e.g. stored again by another load): still the same data.
+    const token = await cache.token('beta');
+    await cache.set(token, 'k', { m: 1 });
+    const again = await cache.get('beta', 'k', async () => ({ m: 2 }));
+    expect(again).not.toBe(other);
+    cache.rendition(value, 'v', render, { ...BYTES, dependsOn: [again] });
+    expect(calls).toEqual([true]);
+    cache.invalidate('beta', { kind: 'table', name: 'genes' });
+    const fresh = await cache.get('beta', 'k', async () => ({ m: 3 }));
+    cache.rendition(value, 'v', render, { ...BYTES, dependsOn: [fresh] });
+    expect(calls).toEqual([true, true]);
+    // A dependency no entry holds: nothing can be kept.
+    cache.rendition(value, 'v', render, { ...BYTES, dependsOn: [{ m: 4 }] });
+    expect(calls).toEqual([true, true, false]);
+  });
+
+  it('an object rendition is held by the same entry: renditions of it are kept there too', async () => {
+    const cache = liveCache();
+    const value = await cache.get('alpha', 'k', async () => ({ n: 1 }));
+    const page = cache.rendition(value, 'page', () => ({ wrapped: value }), { bytes: () => 0 });
+    expect(cache.rendition(value, 'page', () => ({ wrapped: value }), { bytes: () => 0 })).toBe(page);
+    const { calls, render } = renderer();
+    cache.rendition(page, '/url', render, BYTES);
+    cache.rendition(page, '/url', render, BYTES);
+    expect(calls).toEqual([true]);
+    cache.invalidate('alpha', { kind: 'admin', name: 'admin' });
+    cache.rendition(page, '/url', render, BYTES);
+    expect(calls).toEqual([true, false]);
+  });
+
+  it('not kept for values the cache does not hold, while not live, or in a bypassed namespace', async () => {
+    const cache = liveCache();
+    const { calls, render } = renderer();
+    cache.rendition({ n: 1 }, 'v', render, BYTES);
+    cache.rendition(null, 'v', render, BYTES);
+    const value = await cache.get('alpha', 'k', async () => ({ n: 1 }));
+    cache.setLive(false);
+    cache.rendition(value, 'v', render, BYTES);
+    cache.setLive(true);
+    cache.bypass('beta', true);
+    const bypassed = await cache.get('beta', 'k', async () => ({ n: 1 }));
+    cache.rendition(bypassed, 'v', render, BYTES);
+    expect(calls).toEqual([false, false, false, false]);
+  });
+
+  it('bounded: at most maxRenditions per entry (least recently used goes), and never past maxEntryBytes', async () => {
+    const cache = liveCache({ maxRenditions: 2, maxEntryBytes: 40 });
+    const value = await cache.get('alpha', 'k', async () => ({ n: 1 }));
+    const { calls, render } = renderer();
+    cache.rendition(value, 'a', render, BYTES);
+    cache.rendition(value, 'b', render, BYTES);
+    cache.rendition(value, 'a', render, BYTES);
+    cache.rendition(value, 'c', render, BYTES); // b goes
+    cache.rendition(value, 'a', render, BYTES);
+    cache.rendition(value, 'b', render, BYTES);
+    expect(calls).toEqual([true, true, true, true]);
+    // 7 bytes of value and 11 of the rendition left beside it: another 31 pass 40. Not kept, and the entry
+    // takes no more (so it is not made as a kept one again).
+    const big = { bytes: () => 30 };
+    cache.rendition(value, 'x', render, big);
+    cache.rendition(value, 'x', render, big);
+    expect(calls.slice(4)).toEqual([true, false]);
+    expect(await cache.get('alpha', 'k', async () => ({ n: 2 }))).toBe(value);
+  });
+});
