@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import type { Command } from 'commander';
 import { buildApp } from '../../app/build-app.js';
 import { type Composition, compose } from '../../app/compose.js';
+import { type ArmName, type ArmServer, startArmServer } from '../../bench/arm-server.js';
 import { prepareBenchDatabase } from '../../bench/bench-database.js';
 import { recordStatements } from '../../bench/direct-sql.js';
 import { fixedArmService } from '../../bench/fixed-arm.js';
@@ -15,36 +16,82 @@ import {
   type LegacyBenchArm,
   runGeneBench,
 } from '../../bench/genes-bench.js';
+import { type HttpBenchReport, runHttpBench } from '../../bench/http-bench.js';
+import { formatHttpBenchMarkdown, replaceReadmeSection } from '../../bench/http-bench-report.js';
+import type { Config } from '../../config.js';
 import { openDatabase } from '../../db/database.js';
 import type { Pool } from '../../db/pool.js';
-import { KgdbError } from '../../errors.js';
+import { KgdbError, toError } from '../../errors.js';
 import { cachedLegacyFacts } from '../../genes/cached-gene-repository.js';
 import { createLegacyGeneRepository } from '../../genes/legacy/legacy-gene-repository.js';
 import { createViewGeneRepository } from '../../genes/views/view-gene-repository.js';
-import { createLogger } from '../../logger.js';
+import { createLogger, type Logger } from '../../logger.js';
 import { progressBar } from './progress-bar.js';
 import { runCommand } from './run.js';
 
+/** Options without a commander default are undefined when not given: each mode rejects the other's. */
 interface BenchFlags {
-  genes: string;
-  evidence: string;
+  http?: boolean;
+  genes?: string;
+  evidence?: string;
   seed: string;
-  iterations: string;
-  warmup: string;
-  search: string;
+  iterations?: string;
+  warmup?: string;
+  search?: string;
+  connections?: string;
+  duration?: string;
+  warmupDuration?: string;
+  readme?: string;
   json?: string;
   current?: boolean;
   fresh?: boolean;
 }
 
-function wholeNumber(flag: string, raw: string, min: number): number {
-  if (!/^\d+$/.test(raw) || Number(raw) < min) {
+const IN_PROCESS_ONLY = ['iterations', 'warmup', 'search'] as const;
+const HTTP_ONLY = ['connections', 'duration', 'warmupDuration', 'readme'] as const;
+const MAX_CONNECTIONS = 1000;
+
+const optionName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+function wholeNumber(flag: string, raw: string, min: number, max = Number.POSITIVE_INFINITY): number {
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    const range = max === Number.POSITIVE_INFINITY ? `≥ ${min}` : `from ${min} to ${max}`;
     throw new KgdbError('INVALID_PARAMETER', {
       parameter: flag,
-      detail: `${flag} must be a whole number ≥ ${min}, got '${raw}'`,
+      detail: `${flag} must be a whole number ${range}, got '${raw}'`,
     });
   }
   return Number(raw);
+}
+
+/** `--connections 1,10,50,200`: distinct whole numbers, 1 … MAX_CONNECTIONS each, run in the order given. */
+function connectionList(raw: string): number[] {
+  const values = raw.split(',').map((item) => item.trim());
+  const bad = values.find((v) => !/^\d+$/.test(v) || Number(v) < 1 || Number(v) > MAX_CONNECTIONS);
+  const problem =
+    bad !== undefined
+      ? `'${bad}' is not a whole number from 1 to ${MAX_CONNECTIONS}`
+      : new Set(values.map(Number)).size !== values.length
+        ? 'a value is repeated'
+        : undefined;
+  if (problem) {
+    throw new KgdbError('INVALID_PARAMETER', {
+      parameter: '--connections',
+      detail: `--connections takes a comma list of concurrencies such as 1,10,50,200: ${problem} in '${raw}'`,
+    });
+  }
+  return values.map(Number);
+}
+
+/** Throws naming the first of `keys` given on the command line, and why it does not apply. */
+function rejectGiven(flags: BenchFlags, keys: readonly (keyof BenchFlags)[], why: string): void {
+  const given = keys.find((key) => flags[key] !== undefined);
+  if (given) {
+    throw new KgdbError('INVALID_PARAMETER', {
+      parameter: optionName(given),
+      detail: `${optionName(given)} ${why}`,
+    });
+  }
 }
 
 /** The views arm uncached: what a cache miss costs. */
@@ -77,14 +124,20 @@ export function registerBench(program: Command): void {
   program
     .command('bench')
     .description(
-      "Benchmark the gene list: the legacy arm (upstream's SQL) vs the declared views, uncached, side by side",
+      "Benchmark the gene list: the legacy arm (upstream's SQL) vs the declared views, uncached, side by side " +
+        'in process; with --http, over real HTTP with the cache on, hits vs misses',
     )
-    .option('--genes <n>', 'genes in the scratch dataset', '5000')
-    .option('--evidence <n>', 'gene_evidence rows in the scratch dataset (≤ 7 × genes)', '25000')
+    .option('--http', 'two real servers (legacy, views) under autocannon: cache hits, misses and 304s')
+    .option('--genes <n>', 'genes in the scratch dataset (default 5000; 20000 with --http)')
+    .option('--evidence <n>', 'gene_evidence rows, ≤ 7 × genes (default 25000; 57000 with --http)')
     .option('--seed <n>', 'demo generator seed', '42')
-    .option('--iterations <n>', 'timed requests per case and arm', '20')
-    .option('--warmup <n>', 'untimed requests per case and arm before its timed ones', '2')
-    .option('--search <term>', 'the search case', 'pkd')
+    .option('--iterations <n>', 'in process: timed requests per case and arm (default 20)')
+    .option('--warmup <n>', 'in process: untimed requests per case and arm before its timed ones (default 2)')
+    .option('--search <term>', "in process: the search case (default 'pkd')")
+    .option('--connections <list>', '--http: concurrencies, one run each (default 1,10,50,200)')
+    .option('--duration <s>', '--http: seconds per run (default 10)')
+    .option('--warmup-duration <s>', '--http: seconds of untimed load per case and arm (default 2; 0 = none)')
+    .option('--readme <file>', '--http: also write the table into <file> between its bench:http markers')
     .option('--json <file>', 'also write the report as JSON')
     .option('--current', 'benchmark the configured database as it is instead of a scratch one')
     .option('--fresh', 'rebuild the scratch database even if it holds the dataset')
@@ -93,7 +146,8 @@ export function registerBench(program: Command): void {
       `
 Without --current it creates (and keeps, for the next run) a database kgdb_bench_<genes>_<evidence>_<seed>
 on the configured server, seeded by the demo generator, with the views applied. Progress goes to stderr,
-the table to stdout. Exit codes: 0 done; 1 bad flags, database error, or an arm answered non-200.`,
+the table to stdout (Markdown with --http; method in docs/benchmarks.md). Exit codes: 0 done; 1 bad flags,
+database error, or an arm answered non-200 (with --http: its first request; later ones are counted).`,
     )
     .action((flags: BenchFlags) =>
       runCommand(async ({ config, logger }) => {
@@ -103,14 +157,16 @@ the table to stdout. Exit codes: 0 done; 1 bad flags, database error, or an arm 
             detail: '--fresh rebuilds the scratch database; it contradicts --current',
           });
         }
+        if (flags.http) return runHttp(flags, config, logger);
+        rejectGiven(flags, HTTP_ONLY, 'applies to --http only');
         const dataset = {
-          genes: wholeNumber('--genes', flags.genes, 1),
-          evidence: wholeNumber('--evidence', flags.evidence, 0),
+          genes: wholeNumber('--genes', flags.genes ?? '5000', 1),
+          evidence: wholeNumber('--evidence', flags.evidence ?? '25000', 0),
           seed: wholeNumber('--seed', flags.seed, 0),
         };
         const options = {
-          iterations: wholeNumber('--iterations', flags.iterations, 1),
-          warmup: wholeNumber('--warmup', flags.warmup, 0),
+          iterations: wholeNumber('--iterations', flags.iterations ?? '20', 1),
+          warmup: wholeNumber('--warmup', flags.warmup ?? '2', 0),
         };
         const progress = progressBar(logger);
         const server = await openDatabase(config, logger);
@@ -135,7 +191,7 @@ the table to stdout. Exit codes: 0 done; 1 bad flags, database error, or an arm 
           const arms = { legacy: await legacyArm(composed, pool), views: await viewsArm(composed, pool) };
           const started = new Date();
           try {
-            const cases = await runGeneBench(arms, geneBenchCases(flags.search), options, progress);
+            const cases = await runGeneBench(arms, geneBenchCases(flags.search ?? 'pkd'), options, progress);
             const report: BenchReport = {
               started_at: started.toISOString(),
               dataset: {
@@ -165,4 +221,115 @@ the table to stdout. Exit codes: 0 done; 1 bad flags, database error, or an arm 
         }
       }),
     );
+}
+
+/** What reproduces an HTTP run: the measuring options spelled out, output options left out. */
+function httpCommand(config: Config, flags: BenchFlags, parts: Record<string, string | number>): string {
+  // The data dir says which embedded server holds the dataset; a DATABASE_URL would carry its password.
+  const env =
+    config.databaseUrl === undefined && process.env.KGDB_DATA_DIR
+      ? `KGDB_DATA_DIR=${process.env.KGDB_DATA_DIR} `
+      : '';
+  const options = Object.entries(parts).map(([key, value]) => `${optionName(key)} ${value}`);
+  return `${env}npx kgdb bench --http ${options.join(' ')}${flags.current ? ' --current' : ''}`;
+}
+
+async function readReadme(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (raw) {
+    throw new KgdbError('INVALID_PARAMETER', {
+      parameter: '--readme',
+      detail: `--readme: cannot read ${file}: ${toError(raw).message}`,
+    });
+  }
+}
+
+/** `kgdb bench --http`: one server per arm in its own process, autocannon here (docs/benchmarks.md). */
+async function runHttp(flags: BenchFlags, config: Config, logger: Logger): Promise<void> {
+  rejectGiven(
+    flags,
+    IN_PROCESS_ONLY,
+    'applies to the in-process benchmark; --http runs for --duration seconds',
+  );
+  const dataset = {
+    genes: wholeNumber('--genes', flags.genes ?? '20000', 1),
+    evidence: wholeNumber('--evidence', flags.evidence ?? '57000', 0),
+    seed: wholeNumber('--seed', flags.seed, 0),
+  };
+  const options = {
+    connections: connectionList(flags.connections ?? '1,10,50,200'),
+    durationSeconds: wholeNumber('--duration', flags.duration ?? '10', 1, 3600),
+    warmupSeconds: wholeNumber('--warmup-duration', flags.warmupDuration ?? '2', 0, 600),
+  };
+  // Before the minutes of load, not after: a README without its markers fails now.
+  if (flags.readme) replaceReadmeSection(await readReadme(flags.readme), '', flags.readme);
+  const progress = progressBar(logger);
+  const db = await openDatabase(config, logger);
+  let scratch: { name: string; url: string; pool: Pool } | undefined;
+  const servers: Partial<Record<ArmName, ArmServer>> = {};
+  try {
+    scratch = flags.current
+      ? undefined
+      : await prepareBenchDatabase(db.url, dataset, { fresh: flags.fresh === true, logger, progress });
+    const facts = await datasetFacts(scratch?.pool ?? db.pool);
+    // Both pinned in code, so they share the one database; each has the pool `kgdb serve` would have.
+    for (const arm of ['legacy', 'views'] as const) {
+      servers[arm] = await startArmServer({
+        arm,
+        databaseUrl: scratch?.url ?? db.url,
+        poolSize: config.poolSize,
+        redisUrl: config.redisUrl,
+      });
+    }
+    const started = new Date();
+    const cpus = os.cpus();
+    const environment = {
+      node: process.version,
+      postgres: facts.version,
+      platform: `${os.platform()} ${os.arch()}`,
+      cpu: `${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}`,
+      memory_gb: Math.round(os.totalmem() / 2 ** 30),
+      load_average: Math.round((os.loadavg()[0] ?? 0) * 100) / 100,
+      pool_size: config.poolSize,
+      redis: config.redisUrl !== undefined,
+    };
+    const cases = await runHttpBench(servers as Record<ArmName, ArmServer>, options, progress);
+    const report: HttpBenchReport = {
+      started_at: started.toISOString(),
+      command: httpCommand(config, flags, {
+        genes: dataset.genes,
+        evidence: dataset.evidence,
+        seed: dataset.seed,
+        connections: options.connections.join(','),
+        duration: options.durationSeconds,
+        warmupDuration: options.warmupSeconds,
+      }),
+      dataset: {
+        genes: facts.genes,
+        evidence: facts.evidence,
+        scored_genes: facts.scored,
+        database: scratch?.name ?? 'current',
+      },
+      environment,
+      options: {
+        connections: options.connections,
+        duration_s: options.durationSeconds,
+        warmup_s: options.warmupSeconds,
+      },
+      cases,
+    };
+    const markdown = formatHttpBenchMarkdown(report);
+    process.stdout.write(markdown);
+    if (flags.json) await writeFile(flags.json, `${JSON.stringify(report, null, 2)}\n`);
+    // Read again: the file may have changed during the run.
+    if (flags.readme) {
+      const text = await readReadme(flags.readme);
+      await writeFile(flags.readme, replaceReadmeSection(text, markdown, flags.readme));
+    }
+  } finally {
+    for (const server of Object.values(servers)) await server.close();
+    await scratch?.pool.end();
+    await db.close();
+  }
 }

@@ -1,0 +1,152 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { HttpBenchReport, RunResult, Unsupported } from '../../src/bench/http-bench.js';
+import { README_END, README_START } from '../../src/bench/http-bench-report.js';
+import { registerBench } from '../../src/cli/commands/bench.js';
+import { runKgdb } from '../auth/auth-test-kit.js';
+
+/** The scratch database the bench creates for `--genes 200 --evidence 600 --seed 7` on the test server. */
+const SCRATCH = 'kgdb_bench_200_600_7';
+const savedEnv = { ...process.env };
+let dir: string;
+
+const kgdb = (...args: string[]) => runKgdb(inject('adminUrl'), [registerBench], ['bench', ...args]);
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'kgdb-http-bench-'));
+});
+afterAll(async () => {
+  process.env = { ...savedEnv };
+  await rm(dir, { recursive: true, force: true });
+  const admin = new pg.Client({ connectionString: inject('adminUrl') });
+  await admin.connect();
+  await admin.query(`drop database if exists ${SCRATCH} with (force)`);
+  await admin.end();
+});
+
+const measured = (r: RunResult | Unsupported | undefined): RunResult => {
+  if (!r || 'supported' in r) throw new Error(`not a measured run: ${JSON.stringify(r)}`);
+  return r;
+};
+
+describe('kgdb bench --http', () => {
+  it('runs every case on both servers and proves from their cache counters which runs hit and which missed', async () => {
+    const json = path.join(dir, 'report.json');
+    const readme = path.join(dir, 'README.md');
+    const around = { head: '# kgdb\n\nintro\n', tail: '\nafter the table\n' };
+    await writeFile(readme, `${around.head}${README_START}\nold\n${README_END}${around.tail}`);
+
+    const { stdout, stderr, exitCode } = await kgdb(
+      '--http',
+      ...['--genes', '200', '--evidence', '600', '--seed', '7'],
+      ...['--connections', '1', '--duration', '1', '--warmup-duration', '0'],
+      ...['--json', json, '--readme', readme],
+    );
+    expect(stderr).not.toMatch(/^[A-Z_]+: /m);
+    expect(exitCode).toBe(0);
+
+    const report = JSON.parse(await readFile(json, 'utf8')) as HttpBenchReport;
+    expect(report.dataset).toMatchObject({ genes: 200, evidence: 600, database: SCRATCH });
+    expect(report.command).toBe(
+      'npx kgdb bench --http --genes 200 --evidence 600 --seed 7 --connections 1 --duration 1 --warmup-duration 0',
+    );
+    expect(report.cases.map((c) => c.name)).toEqual(['one-url', 'unique-url', '304']);
+    for (const c of report.cases) expect(c.runs.map((r) => r.connections)).toEqual([1]);
+
+    const [oneUrl, uniqueUrl, notModified] = report.cases;
+    for (const c of [oneUrl, uniqueUrl]) {
+      const pair = c?.runs[0];
+      for (const run of [measured(pair?.legacy), measured(pair?.views)]) {
+        expect(run.responses).toBeGreaterThan(0);
+        expect(run.status_codes).toEqual({ 200: run.responses });
+        expect({ errors: run.errors, timeouts: run.timeouts, unexpected: run.unexpected_status }).toEqual({
+          errors: 0,
+          timeouts: 0,
+          unexpected: 0,
+        });
+      }
+      expect(pair?.views_over_legacy).toEqual({ req_per_s: expect.any(Number), p50: expect.any(Number) });
+    }
+
+    // Legacy caches its list facts only: no answer namespace, every request ran its SQL.
+    const legacyHits = measured(oneUrl?.runs[0]?.legacy).cache;
+    expect(legacyHits.answer_namespace).toBeNull();
+    expect(legacyHits.hit_ratio).toBeNull();
+    expect(Object.keys(legacyHits.namespaces)).toEqual(['legacy_gene_facts']);
+
+    // The views: the one URL is answered by the cache, every unique URL misses it.
+    const hits = measured(oneUrl?.runs[0]?.views);
+    expect(hits.cache.answer_namespace).toBe('gene_list');
+    expect(hits.cache.hit_ratio).toBeGreaterThan(0.99);
+    const misses = measured(uniqueUrl?.runs[0]?.views);
+    expect(misses.cache.hit_ratio).toBe(0);
+    expect(misses.cache.namespaces.gene_list?.misses).toBeGreaterThanOrEqual(misses.responses);
+
+    // 304: runs where the gene routes send an ETag, "not supported" where they do not.
+    for (const arm of ['legacy', 'views'] as const) {
+      const run = notModified?.runs[0]?.[arm];
+      if (run && 'supported' in run) expect(run.reason).toBe('GET /api/genes/ sends no ETag');
+      else expect(measured(run).status_codes).toEqual({ 304: measured(run).responses });
+    }
+
+    expect(stdout).toContain('| one-url | 1 | views |');
+    expect(await readFile(readme, 'utf8')).toBe(
+      `${around.head}${README_START}\n${stdout.trimEnd()}\n${README_END}${around.tail}`,
+    );
+  }, 180_000);
+});
+
+describe('kgdb bench option errors', () => {
+  const fails = async (args: string[], message: string) => {
+    const { stderr, exitCode } = await kgdb(...args);
+    expect(exitCode).toBe(1);
+    expect(stderr).toContain(message);
+  };
+
+  it('--connections: whole numbers from 1 to 1000, none repeated', async () => {
+    await fails(
+      ['--http', '--connections', '0'],
+      "INVALID_PARAMETER: --connections takes a comma list of concurrencies such as 1,10,50,200: '0' is not a whole number from 1 to 1000 in '0'",
+    );
+    await fails(['--http', '--connections', '1,x'], "'x' is not a whole number from 1 to 1000");
+    await fails(['--http', '--connections', '1,1001'], "'1001' is not a whole number from 1 to 1000");
+    await fails(['--http', '--connections', '10,10'], 'a value is repeated');
+  });
+
+  it('--duration and --warmup-duration: whole seconds in range', async () => {
+    await fails(
+      ['--http', '--duration', '1.5'],
+      "--duration must be a whole number from 1 to 3600, got '1.5'",
+    );
+    await fails(['--http', '--duration', '0'], "--duration must be a whole number from 1 to 3600, got '0'");
+    await fails(
+      ['--http', '--warmup-duration', '-1'],
+      '--warmup-duration must be a whole number from 0 to 600',
+    );
+  });
+
+  it("each mode refuses the other's options", async () => {
+    await fails(
+      ['--http', '--iterations', '5'],
+      'INVALID_PARAMETER: --iterations applies to the in-process benchmark; --http runs for --duration seconds',
+    );
+    await fails(['--connections', '10'], 'INVALID_PARAMETER: --connections applies to --http only');
+    await fails(['--warmup-duration', '1'], '--warmup-duration applies to --http only');
+  });
+
+  it('--readme: a file without its markers fails before any load', async () => {
+    const plain = path.join(dir, 'plain.md');
+    await writeFile(plain, '# no markers\n');
+    await fails(
+      ['--http', '--readme', plain],
+      `INVALID_INPUT: ${plain} needs exactly one line ${README_START} and one line ${README_END}`,
+    );
+    await fails(
+      ['--http', '--readme', path.join(dir, 'missing.md')],
+      'INVALID_PARAMETER: --readme: cannot read',
+    );
+  });
+});
