@@ -88,7 +88,19 @@ const SORTS = [
 
 const route = (name: string, url: string): BenchCase => ({ name, kind: 'route', url });
 
-/** The benchmark's cases: page sizes 10/20/100 (route) and 1000 (repository), a search, every sort both ways. */
+/** One case per list filter, each alone, with values that keep a sizeable share of the genes. */
+const FILTERS = {
+  min_score: 'filter[min_score]=30',
+  max_score: 'filter[max_score]=30',
+  min_count: 'filter[min_count]=3',
+  max_count: 'filter[max_count]=3',
+  tier: 'filter[tier]=established_support',
+  group: 'filter[group]=emerging_evidence',
+  source: 'filter[source]=ClinGen',
+  'hide_zero_scores=false': 'filter[hide_zero_scores]=false',
+};
+
+/** The benchmark's cases: page sizes 10/20/100 (route) and 1000 (repository), a search, each filter, every sort both ways. */
 export function geneBenchCases(search = 'pkd'): BenchCase[] {
   const thousand: GeneListQuerystring = { 'page[size]': 100 };
   return [
@@ -101,6 +113,7 @@ export function geneBenchCases(search = 'pkd'): BenchCase[] {
       query: { ...toGeneListQuery(thousand), size: 1000 },
     },
     route(`search '${search}'`, `/api/genes/?filter[search]=${encodeURIComponent(search)}`),
+    ...Object.entries(FILTERS).map(([name, query]) => route(`filter ${name}`, `/api/genes/?${query}`)),
     ...SORTS.flatMap((field) => [
       route(`sort ${field}`, `/api/genes/?sort=${field}`),
       route(`sort -${field}`, `/api/genes/?sort=-${field}`),

@@ -38,7 +38,7 @@ describe('gene list SQL builder: whitelisted identifiers, bound values', () => {
       3,
       4,
       'HPO',
-      ['minimal_evidence'],
+      'minimal_evidence',
       'emerging_evidence',
       [7, 8],
     ]);
@@ -50,10 +50,18 @@ describe('gene list SQL builder: whitelisted identifiers, bound values', () => {
          and evidence_count <= $5::bigint
          and $6::text = any(sources)
          and evidence_score > 0
-         and evidence_tier = any($7::text[])
+         and evidence_tier = $7::text
          and evidence_group = $8::text
          and gene_id = any($9::bigint[])"
     `);
+  });
+
+  it('one tier is an equality (the tier index then returns the default order), several an `= any`', () => {
+    const values: unknown[] = [];
+    expect(
+      whereClause({ hideZeroScores: false, tiers: ['minimal_evidence', 'established_support'] }, values),
+    ).toBe('evidence_tier = any($1::text[])');
+    expect(values).toEqual([['minimal_evidence', 'established_support']]);
   });
 
   it('count bounds are whole numbers, so the count indexes apply: >= 2.5 is >= 3, <= 2.5 is <= 2', () => {

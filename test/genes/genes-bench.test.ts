@@ -23,10 +23,14 @@ describe('gene benchmark helpers', () => {
     });
   });
 
-  it('covers the benchmark cases: page sizes 10, 20, 100, 1000 (repository), a search, every sort both ways', () => {
+  it('covers the benchmark cases: page sizes 10, 20, 100, 1000 (repository), a search, each filter, every sort both ways', () => {
     const cases = geneBenchCases('pkd');
     expect(cases.map((c) => c.name)).toContain('page size 1000 (repository)');
     expect(cases.filter((c) => c.name.startsWith('sort '))).toHaveLength(18);
+    const filters = cases.filter((c) => c.name.startsWith('filter '));
+    expect(filters.map((c) => c.kind === 'route' && new URL(c.url, 'http://x').searchParams.size)).toEqual(
+      Array(8).fill(1),
+    );
     const repo = cases.find((c) => c.kind === 'repository');
     expect(repo?.kind === 'repository' && repo.query.size).toBe(1000);
   });

@@ -97,9 +97,8 @@ describe('every sort and every single filter at index speed', () => {
   ].flatMap((field) => [field, `-${field}`]);
 
   it.each(sorts)('sort=%s walks an index: about one page of gene_scores read, no full sort', async (sort) => {
-    const nodes = await planNodes(
-      ...(Object.values(viewListSql(toGeneListQuery({ sort }))) as [string, unknown[]]),
-    );
+    const { text, values } = viewListSql(toGeneListQuery({ sort }));
+    const nodes = await planNodes(text, values);
     expect(geneScoresRowsRead(nodes)).toBeLessThanOrEqual(100);
     expect(
       nodes.filter((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'gene_scores'),
@@ -120,6 +119,17 @@ describe('every sort and every single filter at index speed', () => {
   it.each(singleFilters)('%o: the total is looked up, not counted', async (filter) => {
     const { text } = viewListSql(toGeneListQuery(filter));
     expect(text).not.toContain('count(*)');
+  });
+
+  it('runs as a prepared statement unless a count bound or a search term decides the plan', () => {
+    const prepared = (q: Record<string, string>) => viewListSql(toGeneListQuery(q)).prepared;
+    expect(prepared({})).toBe(true);
+    expect(prepared({ sort: '-hgnc_id', 'filter[min_score]': '5', 'filter[tier]': 'minimal_evidence' })).toBe(
+      true,
+    );
+    expect(prepared({ 'filter[max_count]': '3' })).toBe(false);
+    expect(prepared({ 'filter[min_count]': '3' })).toBe(false);
+    expect(prepared({ 'filter[search]': 'pk' })).toBe(false);
   });
 });
 

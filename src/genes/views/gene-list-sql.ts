@@ -104,7 +104,14 @@ export function whereClause(filters: GeneListFilters, values: unknown[]): string
   if (filters.source !== undefined) conditions.push(`${bind(filters.source, 'text')} = any(sources)`);
   // `> 0` rather than `is distinct from 0`: it also drops genes without a score (NULL), as upstream.
   if (filters.hideZeroScores) conditions.push('evidence_score > 0');
-  if (filters.tiers !== undefined) conditions.push(`evidence_tier = any(${bind(filters.tiers, 'text[]')})`);
+  // One tier is an equality, so the tier index returns its genes already in the default order; `= any` over a
+  // list merges several runs of that index and sorts them.
+  const [onlyTier, ...moreTiers] = filters.tiers ?? [];
+  if (onlyTier !== undefined && moreTiers.length === 0) {
+    conditions.push(`evidence_tier = ${bind(onlyTier, 'text')}`);
+  } else if (filters.tiers !== undefined) {
+    conditions.push(`evidence_tier = any(${bind(filters.tiers, 'text[]')})`);
+  }
   if (filters.group !== undefined) conditions.push(`evidence_group = ${bind(filters.group, 'text')}`);
   if (filters.ids !== undefined) conditions.push(`gene_id = any(${bind(filters.ids, 'bigint[]')})`);
   return conditions.length === 0 ? 'true' : conditions.join('\n   and ');

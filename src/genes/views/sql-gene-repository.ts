@@ -25,8 +25,11 @@ import {
  * anything but the query.
  */
 export interface GeneSql {
-  /** The facts row with the filtered total, and the page (ListRow). */
-  list(query: GeneListQuery): { text: string; values: unknown[] };
+  /**
+   * The facts row with the filtered total, and the page (ListRow). `prepared`: the best plan of this text is the
+   * same for any values, so it runs as a named statement planned once per connection (src/db/prepared.ts).
+   */
+  list(query: GeneListQuery): { text: string; values: unknown[]; prepared: boolean };
   /** One gene's list columns plus `source_scores`; $1 is the gene id. */
   detail: string;
   /** The gene's evidence rows (RawEvidenceRow), in source order; $1 is the gene id. */
@@ -40,8 +43,8 @@ const PREPARED_LIST_SHAPES = 200;
 
 export function createSqlGeneRepository(db: Queryable, sql: GeneSql): GeneRepository {
   const statements = createStatementNamer('kgdb_gene', PREPARED_LIST_SHAPES + 3);
-  const run = <R extends QueryResultRow>(text: string, values: unknown[]) =>
-    db.query<R>({ name: statements.nameFor(text), text, values });
+  const run = <R extends QueryResultRow>(text: string, values: unknown[], prepared = true) =>
+    db.query<R>({ name: prepared ? statements.nameFor(text) : undefined, text, values });
 
   async function target(symbol: string): Promise<{ id: number; approved_symbol: string } | undefined> {
     const { rows } = await run<{ id: number; approved_symbol: string }>(TARGET_GENE_SQL, [symbol]);
@@ -50,8 +53,8 @@ export function createSqlGeneRepository(db: Queryable, sql: GeneSql): GeneReposi
 
   return {
     async list(query: GeneListQuery): Promise<GenePage> {
-      const { text, values } = sql.list(query);
-      const { rows } = await run<ListRow>(text, values);
+      const { text, values, prepared } = sql.list(query);
+      const { rows } = await run<ListRow>(text, values, prepared);
       return splitListRows(rows);
     },
 

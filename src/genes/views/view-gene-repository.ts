@@ -30,7 +30,16 @@ const FACT_COLUMNS = `st.total_genes, st.nonzero_score_genes, st.max_evidence_co
  *   from there, instead of being looked up twice.
  * - Any other request counts its rows and pages through gene_list_detailed, where the sort indexes apply.
  */
-export function viewListSql(query: GeneListQuery): { text: string; values: unknown[] } {
+/**
+ * Filters whose values decide the plan, so their statements are planned per request: a count bound selects
+ * from none to all of the genes (walk the sort's index, or collect the few matches first), and a search term
+ * shorter than three characters has no trigrams (scan instead of the trigram index).
+ */
+const planDependsOnValues = ({ filters }: GeneListQuery) =>
+  filters.minCount !== undefined || filters.maxCount !== undefined || filters.search !== undefined;
+
+export function viewListSql(query: GeneListQuery): { text: string; values: unknown[]; prepared: boolean } {
+  const prepared = !planDependsOnValues(query);
   const values: unknown[] = [];
   const where = whereClause(query.filters, values);
   const facts = (total: string) =>
@@ -39,7 +48,7 @@ export function viewListSql(query: GeneListQuery): { text: string; values: unkno
     const page = numberedPage('matched', 'true', query, values);
     const text = `with matched as materialized (select ${LIST_SOURCE_COLUMNS} from gene_list_detailed where ${where})
 ${factsWithPage(facts('(select count(*) from matched)'), page)}`;
-    return { text, values };
+    return { text, values, prepared };
   }
   const total =
     precomputedTotal(query.filters, binder(values)) ??
@@ -47,6 +56,7 @@ ${factsWithPage(facts('(select count(*) from matched)'), page)}`;
   return {
     text: factsWithPage(facts(total), numberedPage('gene_list_detailed', where, query, values)),
     values,
+    prepared,
   };
 }
 
