@@ -3,6 +3,7 @@ import { type Pool, withClient } from '../db/pool.js';
 import { toGeneListQuery } from '../genes/gene-list-query.js';
 import type { GeneListQuery, GeneRepository } from '../genes/gene-repository.js';
 import type { GeneListQuerystring } from '../genes/gene-schemas.js';
+import { SORTABLE_FIELDS } from '../genes/gene-sort.js';
 import { type Progress, silentProgress } from '../progress.js';
 import { type StatementRecorder, timeDirect } from './direct-sql.js';
 
@@ -74,18 +75,6 @@ export interface BenchReport {
   cases: CaseResult[];
 }
 
-const SORTS = [
-  'id',
-  'approved_symbol',
-  'hgnc_id',
-  'evidence_score',
-  'evidence_count',
-  'created_at',
-  'updated_at',
-  'evidence_tier',
-  'evidence_group',
-] as const;
-
 const route = (name: string, url: string): BenchCase => ({ name, kind: 'route', url });
 
 /** One case per list filter, each alone, with values that keep a sizeable share of the genes. */
@@ -114,7 +103,7 @@ export function geneBenchCases(search = 'pkd'): BenchCase[] {
     },
     route(`search '${search}'`, `/api/genes/?filter[search]=${encodeURIComponent(search)}`),
     ...Object.entries(FILTERS).map(([name, query]) => route(`filter ${name}`, `/api/genes/?${query}`)),
-    ...SORTS.flatMap((field) => [
+    ...SORTABLE_FIELDS.flatMap((field) => [
       route(`sort ${field}`, `/api/genes/?sort=${field}`),
       route(`sort -${field}`, `/api/genes/?sort=-${field}`),
     ]),

@@ -1,3 +1,5 @@
+import { SORTABLE_FIELDS } from '../genes/gene-sort.js';
+
 /**
  * Gene list URLs that never repeat, for the HTTP benchmark's cache-miss case. URL number i is i written in a
  * mixed radix, one digit per parameter: sort (the 9 sort fields both ways), page size, page number, and
@@ -7,17 +9,7 @@
  * and the expensive orders from its first second. Pure.
  */
 
-const SORTS = [
-  'id',
-  'approved_symbol',
-  'hgnc_id',
-  'evidence_score',
-  'evidence_count',
-  'created_at',
-  'updated_at',
-  'evidence_tier',
-  'evidence_group',
-].flatMap((field) => [field, `-${field}`]);
+const SORTS = SORTABLE_FIELDS.flatMap((field) => [field, `-${field}`]);
 const PAGE_SIZES = [10, 20, 50] as const;
 const PAGE_NUMBERS = 5;
 /** filter[min_score] is k / MIN_SCORE_STEPS with k = 0 … 100 × MIN_SCORE_STEPS (the route allows 0..100). */

@@ -17,6 +17,9 @@ export const SORT_FIELDS = {
   evidence_group: 'evidence_group',
 } as const satisfies Record<string, SortField>;
 
+/** Every field the list sorts on, once each (the names above without their aliases), in that order. */
+export const SORTABLE_FIELDS: readonly SortField[] = [...new Set(Object.values(SORT_FIELDS))];
+
 type SortName = keyof typeof SORT_FIELDS;
 
 export const DEFAULT_SORT = '-evidence_score,approved_symbol';

@@ -5,6 +5,7 @@ import type { GeneRepository } from '../../src/genes/gene-repository.js';
 import type { GeneRoutesOptions } from '../../src/genes/gene-routes.js';
 import type { GeneListQuerystring } from '../../src/genes/gene-schemas.js';
 import type { GeneService, GeneServiceDeps } from '../../src/genes/gene-service.js';
+import { SORTABLE_FIELDS } from '../../src/genes/gene-sort.js';
 import { createLegacyGeneRepository } from '../../src/genes/legacy/legacy-gene-repository.js';
 import { whereClause } from '../../src/genes/views/gene-list-sql.js';
 import { createViewGeneRepository, viewListSql } from '../../src/genes/views/view-gene-repository.js';
@@ -84,17 +85,7 @@ const geneScoresRowsRead = (nodes: Array<Record<string, unknown>>) =>
     .reduce((sum, n) => sum + Number(n['Actual Rows']) * Number(n['Actual Loops'] ?? 1), 0);
 
 describe('every sort and every single filter at index speed', () => {
-  const sorts = [
-    'id',
-    'approved_symbol',
-    'hgnc_id',
-    'evidence_score',
-    'evidence_count',
-    'created_at',
-    'updated_at',
-    'evidence_tier',
-    'evidence_group',
-  ].flatMap((field) => [field, `-${field}`]);
+  const sorts = SORTABLE_FIELDS.flatMap((field) => [field, `-${field}`]);
 
   it.each(sorts)('sort=%s walks an index: about one page of gene_scores read, no full sort', async (sort) => {
     const { text, values } = viewListSql(toGeneListQuery({ sort }));

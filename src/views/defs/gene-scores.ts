@@ -123,29 +123,27 @@ select t.gene_id::bigint as gene_id,
     // tie group.
     ...(
       [
-        ['hgnc', 'hgnc_id'],
-        ['count', 'evidence_count'],
-        ['created', 'created_at'],
-        ['updated', 'updated_at'],
-        ['tier_rank', 'tier_order'],
-        ['group_rank', 'group_order'],
+        ['hgnc', 'hgnc_id', 'asc'],
+        ['count', 'evidence_count', 'both'],
+        ['created', 'created_at', 'both'],
+        ['updated', 'updated_at', 'both'],
+        ['tier_rank', 'tier_order', 'both'],
+        ['group_rank', 'group_order', 'both'],
       ] as const
-    ).map(([name, column]) => ({
-      name: `gene_scores_${name}_asc_idx`,
-      columns: [`${column} asc nulls first`, 'gene_id asc nulls first'],
-    })),
-    ...(
-      [
-        ['count', 'evidence_count'],
-        ['created', 'created_at'],
-        ['updated', 'updated_at'],
-        ['tier_rank', 'tier_order'],
-        ['group_rank', 'group_order'],
-      ] as const
-    ).map(([name, column]) => ({
-      name: `gene_scores_${name}_desc_idx`,
-      columns: [`${column} desc nulls last`, 'gene_id asc nulls first'],
-    })),
+    ).flatMap(([name, column, directions]) => [
+      {
+        name: `gene_scores_${name}_asc_idx`,
+        columns: [`${column} asc nulls first`, 'gene_id asc nulls first'],
+      },
+      ...(directions === 'both'
+        ? [
+            {
+              name: `gene_scores_${name}_desc_idx`,
+              columns: [`${column} desc nulls last`, 'gene_id asc nulls first'],
+            },
+          ]
+        : []),
+    ]),
     // filter[search]: substring matches on symbol and HGNC id (ILIKE '%term%') from trigrams instead of a scan.
     { name: 'gene_scores_symbol_trgm_idx', columns: ['approved_symbol gin_trgm_ops'], method: 'gin' },
     { name: 'gene_scores_hgnc_trgm_idx', columns: ['hgnc_id gin_trgm_ops'], method: 'gin' },
