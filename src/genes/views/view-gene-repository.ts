@@ -15,12 +15,21 @@ import { createSqlGeneRepository } from './sql-gene-repository.js';
 /**
  * Reads the declared views: the page from gene_list_detailed (for `evidence_score > 0` the planner drops its
  * no-score branch, and the default sort then walks gene_scores_score_order_idx: ~20 index entries for the
- * first page), the facts from the one-row matview gene_list_stats, and per-gene scores from gene_scores.
+ * first page), the facts from the one-row matview gene_list_stats, filtered totals from gene_list_ranges and
+ * gene_list_facets, and per-gene scores from gene_scores.
  * Everything a matview holds is as of its last refresh.
  */
 
 const FACT_COLUMNS = `st.total_genes, st.nonzero_score_genes, st.max_evidence_count, st.available_sources,
        st.evidence_tiers`;
+
+/**
+ * Filters whose values decide the plan, so their statements are planned per request: a count bound selects
+ * from none to all of the genes (walk the sort's index, or collect the few matches first), and a search term
+ * shorter than three characters has no trigrams (scan instead of the trigram index).
+ */
+const planDependsOnValues = ({ filters }: GeneListQuery) =>
+  filters.minCount !== undefined || filters.maxCount !== undefined || filters.search !== undefined;
 
 /**
  * One statement, one round trip to one backend (under CPU contention every extra process wakeup is a
@@ -30,14 +39,6 @@ const FACT_COLUMNS = `st.total_genes, st.nonzero_score_genes, st.max_evidence_co
  *   from there, instead of being looked up twice.
  * - Any other request counts its rows and pages through gene_list_detailed, where the sort indexes apply.
  */
-/**
- * Filters whose values decide the plan, so their statements are planned per request: a count bound selects
- * from none to all of the genes (walk the sort's index, or collect the few matches first), and a search term
- * shorter than three characters has no trigrams (scan instead of the trigram index).
- */
-const planDependsOnValues = ({ filters }: GeneListQuery) =>
-  filters.minCount !== undefined || filters.maxCount !== undefined || filters.search !== undefined;
-
 export function viewListSql(query: GeneListQuery): { text: string; values: unknown[]; prepared: boolean } {
   const prepared = !planDependsOnValues(query);
   const values: unknown[] = [];
