@@ -106,6 +106,9 @@ export interface LogRepository {
   query(query: LogQuery): Promise<LogPage>;
   /** Aggregates over request log rows with timestamp in [now − hours, now]. */
   statistics(hours: number, now: Date): Promise<LogStatistics>;
-  /** Deletes every system_logs row older than now − days (days = 0: every row), in bounded batches. */
+  /**
+   * Deletes every system_logs row older than now − days (days = 0: every row): whole weekly partitions where
+   * they are all older, the rest in bounded batches.
+   */
   cleanup(days: number, now: Date): Promise<CleanupResult>;
 }

@@ -27,7 +27,7 @@ export interface SortKeyColumn {
   /**
    * An expression over alias `l`. Nullable columns are coalesced to a value below every real one ('' for
    * text, -1 for status and duration), so a NULL sorts first ascending and last descending, and a keyset
-   * predicate is a plain row comparison. 0004_log-indexes.sql indexes these exact expressions.
+   * predicate is a plain row comparison. 0011_partitioned-system-logs.sql indexes these exact expressions.
    */
   expr: string;
   cast: SortKeyCast;
@@ -36,41 +36,26 @@ export interface SortKeyColumn {
 export interface SortSpec {
   /** ORDER BY columns, all in the requested direction; l.id follows as the final tie-breaker. */
   keys: readonly SortKeyColumn[];
-  /**
-   * The first key has few distinct values (a level, a route template, a status code), so a filter that is
-   * not in the index (a time range, a set of loggers) can still be answered in index order by listing those
-   * values: `key = any(values)` lets a B-tree scan jump from one key value to the next (PostgreSQL ≥ 17
-   * returns such scans in index order) instead of reading every row of a value that precedes the match.
-   */
-  enumerable: boolean;
 }
 
 const TIMESTAMP_KEY: SortKeyColumn = { expr: 'l.timestamp', cast: 'timestamptz' };
 export const LOGGER_KEY: SortKeyColumn = { expr: "coalesce(l.logger, '')", cast: 'text' };
 
 /**
- * Ties within a field are broken by logger, then time, then id (for timestamp: id). The logger sits second so
- * that a source filter, turned into a list of loggers, is an index condition on every sort's index.
+ * Ties within a field are broken by logger, then time, then id (for timestamp: id). Within one level, or one
+ * (level, logger) pair, each sort's index returns exactly this order (src/logs/views/log-branch-sql.ts).
  */
 export const SORTS: Readonly<Record<LogSortField, SortSpec>> = {
-  timestamp: { keys: [TIMESTAMP_KEY], enumerable: false },
-  level: { keys: [{ expr: 'l.level', cast: 'text' }, LOGGER_KEY, TIMESTAMP_KEY], enumerable: true },
-  source: { keys: [LOGGER_KEY, TIMESTAMP_KEY], enumerable: true },
+  timestamp: { keys: [TIMESTAMP_KEY] },
+  level: { keys: [{ expr: 'l.level', cast: 'text' }, LOGGER_KEY, TIMESTAMP_KEY] },
+  source: { keys: [LOGGER_KEY, TIMESTAMP_KEY] },
   // Never NULL here: admin logs are the rows with a path.
-  path: { keys: [{ expr: 'l.path', cast: 'text' }, LOGGER_KEY, TIMESTAMP_KEY], enumerable: true },
-  method: {
-    keys: [{ expr: "coalesce(l.method, '')", cast: 'text' }, LOGGER_KEY, TIMESTAMP_KEY],
-    enumerable: true,
-  },
+  path: { keys: [{ expr: 'l.path', cast: 'text' }, LOGGER_KEY, TIMESTAMP_KEY] },
+  method: { keys: [{ expr: "coalesce(l.method, '')", cast: 'text' }, LOGGER_KEY, TIMESTAMP_KEY] },
   status_code: {
     keys: [{ expr: 'coalesce(l.status_code, -1)', cast: 'integer' }, LOGGER_KEY, TIMESTAMP_KEY],
-    enumerable: true,
   },
-  // Durations are nearly all distinct: too many to list, and no big runs of equal keys to jump over.
-  duration_ms: {
-    keys: [{ expr: 'coalesce(l.duration_ms, -1)', cast: 'float8' }, LOGGER_KEY, TIMESTAMP_KEY],
-    enumerable: false,
-  },
+  duration_ms: { keys: [{ expr: 'coalesce(l.duration_ms, -1)', cast: 'float8' }, LOGGER_KEY, TIMESTAMP_KEY] },
 };
 
 /** Renders a timestamptz as upstream's isoformat(): microseconds and an explicit UTC offset. */

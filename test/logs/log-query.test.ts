@@ -4,8 +4,12 @@ import { parseIsoInstant } from '../../src/logs/iso-instant.js';
 import { escapeLike } from '../../src/logs/like-pattern.js';
 import { decodeCursor, encodeCursor } from '../../src/logs/log-cursor.js';
 import { type LogQueryParams, parseLogQuery } from '../../src/logs/log-query.js';
+import {
+  type BranchLists,
+  buildBranchListsSql,
+  needsBranchLists,
+} from '../../src/logs/views/log-branch-sql.js';
 import { buildLogCountSql, buildLogPageSql, COUNT_CAP, capTotal } from '../../src/logs/views/log-list-sql.js';
-import { buildSkipListsSql, needsSkipLists } from '../../src/logs/views/log-skip-sql.js';
 import { VIEW_LOG_RELATION } from '../../src/logs/views/view-log-repository.js';
 
 function errorOf(params: LogQueryParams): { parameter: string | undefined; detail: string } {
@@ -211,53 +215,131 @@ describe('log list SQL', () => {
     expect(text).not.toContain('offset');
   });
 
-  it('adds index skips only for a time range or source, and only with listed values', () => {
+  const pairs = [
+    { level: 'ERROR', logger: 'app.a' },
+    { level: 'INFO', logger: '' },
+    { level: 'INFO', logger: 'app.a' },
+    { level: 'INFO', logger: 'app.b' },
+  ];
+  const listed = (lists: Partial<BranchLists> = {}): BranchLists => ({
+    levels: ['ERROR', 'INFO'],
+    pairs,
+    matchedLoggers: null,
+    leadValues: null,
+    inRange: null,
+    ...lists,
+  });
+
+  it('lists the branches only where the page merges index ranges or skips through one', () => {
+    for (const params of [
+      {},
+      { sort_by: 'level' },
+      { level: 'ERROR', sort_by: 'status_code' },
+      { source: 'x', request_id: 'r', sort_by: 'path' },
+      { start_time: '2026-10-01' },
+    ]) {
+      expect(needsBranchLists(parseLogQuery(params)), JSON.stringify(params)).toBe(false);
+    }
+    for (const params of [
+      { level: 'ERROR' },
+      { sort_by: 'path' },
+      { sort_by: 'method' },
+      { start_time: '2026-10-01', sort_by: 'path' },
+      { source: 'x', sort_by: 'level' },
+    ]) {
+      expect(needsBranchLists(parseLogQuery(params)), JSON.stringify(params)).toBe(true);
+    }
     const timed = parseLogQuery({ start_time: '2026-10-01', sort_by: 'status_code' });
-    expect(needsSkipLists(timed)).toBe(true);
-    expect(needsSkipLists(parseLogQuery({ level: 'ERROR' }))).toBe(false);
-    expect(needsSkipLists(parseLogQuery({ source: 'x', request_id: 'r' }))).toBe(false);
-    const lists = { loggers: ['', 'a'], matchedLoggers: null, leadValues: ['-1', '200'] };
-    const { text, values } = buildLogPageSql(VIEW_LOG_RELATION, timed, lists);
+    const lists = buildBranchListsSql(VIEW_LOG_RELATION, timed).text;
+    expect(lists).toContain('pairs(level, v, n)');
+    expect(lists).toContain('lead(level, v, n)');
+    expect(buildBranchListsSql(VIEW_LOG_RELATION, parseLogQuery({ sort_by: 'path' })).text).not.toContain(
+      'lead(',
+    );
+    // A level branch alone needs the levels, not the loggers.
+    const levelsOnly = buildBranchListsSql(VIEW_LOG_RELATION, parseLogQuery({ sort_by: 'duration_ms' })).text;
+    expect(levelsOnly).toContain('null::text[] as loggers');
+    expect(levelsOnly).toContain('(l.level) > (pairs.level)');
+  });
+
+  it('merges one range per level for source, method, status and duration, skipping through listed values', () => {
+    const timed = parseLogQuery({ start_time: '2026-10-01', sort_by: 'status_code' });
+    const { text, values } = buildLogPageSql(VIEW_LOG_RELATION, timed, listed({ leadValues: ['-1', '200'] }));
+    expect(text).toMatch(/from unnest\(\$1::text\[\]\) as b\(level\)\s+cross join lateral \(/);
+    expect(values[0]).toEqual(['ERROR', 'INFO']);
+    expect(text).toContain('l.level = b.level');
     expect(text).toContain('coalesce(l.status_code, -1) = any($2::integer[])');
     expect(text).toContain("coalesce(l.logger, '') = any($3::text[])");
     expect(values.slice(1, 3)).toEqual([
       ['-1', '200'],
-      ['', 'a'],
+      ['app.a', '', 'app.b'],
     ]);
-    // Too many distinct values: no skip, the plain filter stays correct.
-    const none = buildLogPageSql(VIEW_LOG_RELATION, timed, {
-      loggers: null,
-      matchedLoggers: null,
-      leadValues: null,
-    });
-    expect(none.text).not.toContain('any(');
-    expect(buildSkipListsSql(VIEW_LOG_RELATION, timed).text).toContain('lead(v, n)');
+    // A level filter is one range of the index: no merge, no skip needed without a time range or source.
+    const oneLevel = buildLogPageSql(VIEW_LOG_RELATION, parseLogQuery({ level: 'INFO', sort_by: 'method' }));
+    expect(oneLevel.text).not.toContain('lateral');
+    expect(oneLevel.text).not.toContain('any(');
+    // Without a source or time range, the levels alone make the branches.
+    const byLevels = buildLogPageSql(
+      VIEW_LOG_RELATION,
+      parseLogQuery({ sort_by: 'duration_ms' }),
+      listed({ levels: ['DEBUG', 'INFO'], pairs: null }),
+    );
+    expect(byLevels.values[0]).toEqual(['DEBUG', 'INFO']);
   });
 
-  it('merges one index range per matched logger for sorts without a short list of values', () => {
-    const lists = { loggers: null, matchedLoggers: ['app.a', 'app.b'], leadValues: null };
-    const q = parseLogQuery({ source: 'app', sort_by: 'duration_ms', offset: 10, limit: 5 });
+  it('reads a short time range whole for path and duration, and walks a long one', () => {
+    const q = parseLogQuery({
+      start_time: '2026-10-01',
+      end_time: '2026-10-01T01:00',
+      sort_by: 'duration_ms',
+    });
+    expect(buildBranchListsSql(VIEW_LOG_RELATION, q).text).toContain('as in_range');
+    const short = buildLogPageSql(VIEW_LOG_RELATION, q, listed({ inRange: 20_000 })).text;
+    expect(short).toContain('offset 0) m');
+    expect(short).not.toContain('lateral (select coalesce');
+    const long = buildLogPageSql(VIEW_LOG_RELATION, q, listed({ inRange: 20_001 })).text;
+    expect(long).toMatch(/as b\(level\)\s+cross join lateral/);
+  });
+
+  it('merges one range per (level, logger) pair for path and a filtered timestamp sort', () => {
+    const lists = listed({ matchedLoggers: ['app.a'] });
+    const q = parseLogQuery({ source: 'app.a', sort_by: 'path', offset: 10, limit: 5 });
     const { text, values } = buildLogPageSql(VIEW_LOG_RELATION, q, lists);
-    expect(text.match(/union all/g)).toHaveLength(1);
-    expect(text).toContain("coalesce(l.logger, '') = $2::text");
-    expect(values[0]).toBe(16); // each branch keeps offset + limit + 1 rows
+    expect(text).toContain('unnest($1::text[], $2::text[]) as b(level, logger)');
+    expect(values.slice(0, 2)).toEqual([
+      ['ERROR', 'INFO'],
+      ['app.a', 'app.a'],
+    ]);
+    expect(text).toContain("coalesce(l.logger, '') = b.logger");
+    expect(values).toContain(16); // each branch keeps offset + limit + 1 rows
     expect(text).toContain('order by m.k0 desc, m.k1 desc, m.k2 desc, m.id desc');
-    // An enumerable sort uses the skip instead; too many loggers keep the plain filter.
-    expect(buildLogPageSql(VIEW_LOG_RELATION, { ...q, sortBy: 'path' }, lists).text).not.toContain(
-      'union all',
+    const byLevel = buildLogPageSql(VIEW_LOG_RELATION, parseLogQuery({ level: 'INFO' }), lists);
+    expect(byLevel.values.slice(0, 2)).toEqual([
+      ['INFO', 'INFO', 'INFO'],
+      ['', 'app.a', 'app.b'],
+    ]);
+    // Without a level or source filter the timestamp sort is the primary key's order: no lists, no merge.
+    expect(buildLogPageSql(VIEW_LOG_RELATION, parseLogQuery({}), lists).text).not.toContain('lateral');
+    // Too many branches, or no lists: the plain query, correct whatever the planner makes of it.
+    const many = Array.from({ length: 65 }, (_, i) => ({ level: 'INFO', logger: `l${i}` }));
+    const wide = buildLogPageSql(
+      VIEW_LOG_RELATION,
+      parseLogQuery({ sort_by: 'path' }),
+      listed({ pairs: many }),
     );
-    const many = { ...lists, matchedLoggers: Array.from({ length: 33 }, (_, i) => `l${i}`) };
-    expect(buildLogPageSql(VIEW_LOG_RELATION, q, many).text).not.toContain('union all');
+    expect(wide.text).not.toContain('lateral');
+    expect(buildLogPageSql(VIEW_LOG_RELATION, q).text).toContain('l.logger ilike $1::text');
   });
 
   it('turns source into the matched loggers when they are listed, else an ILIKE', () => {
     const q = parseLogQuery({ source: 'api' });
-    const listed = buildLogCountSql(VIEW_LOG_RELATION, q, {
-      loggers: ['a'],
-      matchedLoggers: ['app.api'],
-      leadValues: null,
-    });
-    expect(listed.text).toContain("coalesce(l.logger, '') = any($1::text[])");
+    const count = buildLogCountSql(
+      VIEW_LOG_RELATION,
+      q,
+      listed({ pairs: [{ level: 'INFO', logger: 'app.api' }], matchedLoggers: ['app.api'] }),
+    );
+    expect(count.text).toContain("coalesce(l.logger, '') = any($1::text[])");
+    expect(count.text).toContain('l.level = any($2::text[])');
     expect(buildLogCountSql(VIEW_LOG_RELATION, q).text).toContain('l.logger ilike $1::text');
   });
 

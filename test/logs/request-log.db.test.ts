@@ -334,4 +334,71 @@ describe('request log', () => {
     expect(text).toContain('kgdb_request_log_dropped_total{reason="queue"} 3');
     expect(text).toContain('kgdb_request_log_dropped_total{reason="insert"} 1');
   });
+
+  describe('partitions ahead', () => {
+    const DAY = 86_400_000;
+    /** Far past every partition the template has: its week does not exist yet. */
+    const later = new Date(Date.now() + 60 * DAY);
+    const partitionOf = async (requestId: string) =>
+      (
+        await db.pool.query<{ part: string }>(
+          'select tableoid::regclass::text as part from system_logs where request_id = $1',
+          [requestId],
+        )
+      ).rows[0]?.part;
+    const weekOf = async (at: Date) =>
+      (
+        await db.pool.query<{ name: string }>(
+          `select 'system_logs_p' || to_char(kgdb_system_logs_week($1) at time zone 'UTC', 'YYYYMMDD') as name`,
+          [at],
+        )
+      ).rows[0]?.name;
+
+    it('a flush less than a week before the newest partition ends creates the next week, moving its rows in', async () => {
+      const { statements, spy } = recordingDb();
+      const writer = createRequestLogWriter({ db: spy, flushIntervalMs: 3_600_000, now: () => later });
+      writer.enqueue({ ...row, request_id: 'ahead-1', timestamp: later });
+      await writer.flush();
+      // The row went to the default partition, then into its week, created by this flush.
+      expect(await partitionOf('ahead-1')).toBe(await weekOf(later));
+      expect(statements).toHaveLength(2);
+      expect(statements[1]).toContain('kgdb_system_logs_ensure_partitions');
+      // Now a week is covered: the next flushes are one statement again.
+      writer.enqueue({ ...row, request_id: 'ahead-2', timestamp: later });
+      await writer.flush();
+      expect(statements).toHaveLength(3);
+      expect(await partitionOf('ahead-2')).toBe(await weekOf(later));
+      expect(writer.stats()).toMatchObject({ written: 2, partition_errors: 0 });
+      await writer.close();
+    });
+
+    it('a partition it cannot create in time costs no row: it lands in the default partition, and a later flush retries', async () => {
+      let clock = new Date(later.getTime() + 21 * DAY);
+      const writer = createRequestLogWriter({ db: db.pool, flushIntervalMs: 3_600_000, now: () => clock });
+      // A long read of the default partition: attaching a week must lock it and gives up after its lock timeout.
+      const reader = await db.pool.connect();
+      try {
+        await reader.query('begin');
+        await reader.query('select count(*) from system_logs_default');
+        writer.enqueue({ ...row, request_id: 'blocked', timestamp: clock });
+        await writer.flush();
+        expect(writer.stats()).toMatchObject({ written: 1, partition_errors: 1 });
+        expect(await partitionOf('blocked')).toBe('system_logs_default');
+      } finally {
+        await reader.query('rollback');
+        reader.release();
+      }
+      // Within a minute of the failure it does not try again; after that the next flush does, and succeeds.
+      writer.enqueue({ ...row, request_id: 'retried', timestamp: clock });
+      await writer.flush();
+      expect(await partitionOf('retried')).toBe('system_logs_default');
+      clock = new Date(clock.getTime() + 61_000);
+      writer.enqueue({ ...row, request_id: 'created', timestamp: clock });
+      await writer.flush();
+      expect(writer.stats()).toMatchObject({ written: 3, partition_errors: 1 });
+      for (const id of ['blocked', 'retried', 'created'])
+        expect(await partitionOf(id)).toBe(await weekOf(clock));
+      await writer.close();
+    });
+  });
 });

@@ -3,6 +3,9 @@ import { DAY_MS } from './demo-genes.js';
 /** The demo's logs cover the 30 days before `now`. */
 const LOG_SPAN_DAYS = 30;
 
+/** The first instant demo logs can have (they all lie in [start, now)). */
+export const logSpanStart = (nowMs: number): number => nowMs - LOG_SPAN_DAYS * DAY_MS;
+
 /**
  * Traffic follows the working day: density 1 + A·cos(2π(x − peak)) over the time of day x ∈ [0, 1), with
  * A = 0.6 (the busiest hour sees 4× the quietest) and the peak at 14:00 UTC (European afternoon, US morning).
@@ -36,7 +39,7 @@ export function logTimestamp(index: number, total: number, jitter: number, nowMs
   const u = (index + jitter) / total;
   const days = u * LOG_SPAN_DAYS;
   const day = Math.floor(days);
-  const start = nowMs - LOG_SPAN_DAYS * DAY_MS;
+  const start = logSpanStart(nowMs);
   // The 24-hour windows start at `start`'s time of day, so the peak is placed relative to that.
   const startOfDay = (((start % DAY_MS) + DAY_MS) % DAY_MS) / DAY_MS;
   const peak = (PEAK - startOfDay + 1) % 1;

@@ -8,12 +8,14 @@ import {
   assertNoGenes,
   clearDemoData,
   copyPhase,
+  ensureLogPartitions,
   lockForSeeding,
   syncIdentities,
   withIndexesRebuilt,
   writeDemoUsers,
 } from './demo-writer.js';
 import { planEvidenceCounts } from './evidence-plan.js';
+import { logSpanStart } from './log-time.js';
 
 /** Rows written and the time it took, for the CLI to print. */
 export interface DemoSummary {
@@ -102,6 +104,7 @@ async function writeDemoTables(
   const annotations = [...annotationLines(seed, genes, nowMs)];
   await phase('annotations', annotations.length, COPY_SQL.annotations, annotations, annotations.length);
   const plan = logPlan(seed, logs, nowMs, genes, demoUsers);
+  if (logs > 0) await ensureLogPartitions(client, logSpanStart(nowMs), nowMs);
   await withIndexesRebuilt(client, progress, 'system_logs', () =>
     phase('logs', logs, COPY_SQL.logs, logLines(plan), logs),
   );

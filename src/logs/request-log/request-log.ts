@@ -1,6 +1,12 @@
 import type { Queryable } from '../../db/pool.js';
 import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import { toError } from '../../errors.js';
+import {
+  ENSURE_PARTITIONS_SQL,
+  ensurePartitionsValues,
+  PARTITION_HORIZON_SQL,
+  PARTITIONS_AHEAD_MS,
+} from '../log-partitions.js';
 
 /**
  * The server's own request log, written into system_logs off the request path. A request only appends to an
@@ -11,6 +17,12 @@ import { toError } from '../../errors.js';
  * the queue and is written, in arrival order, by the first flush after the database is back; what does not fit
  * the bound then is dropped and counted. A batch failing for any other reason (a bad row) is dropped and
  * counted as failed: retrying it would fail again.
+ *
+ * system_logs is partitioned by week (migration 0011). The INSERT also reports the end of the newest partition;
+ * when that is less than a week ahead of the writer's clock, the flush creates the next week's partition
+ * (kgdb_system_logs_ensure_partitions: idempotent and serialised across instances in PostgreSQL), so rows
+ * arrive in a partition that already exists. Should one be missing, they go to the default partition and are
+ * moved into their week when it is created: an insert never fails for want of a partition.
  */
 
 /** One request as system_logs stores it. */
@@ -43,6 +55,8 @@ interface RequestLogStats {
   requeued: number;
   flushes: number;
   flush_errors: number;
+  /** Partition creations that failed (a lock not granted in time); retried after PARTITION_RETRY_MS. */
+  partition_errors: number;
   /** Rows waiting now, and the bound. */
   queued: number;
   capacity: number;
@@ -70,6 +84,8 @@ export interface RequestLogWriterOptions {
   closeTimeoutMs?: number;
   /** Told about each flush whose rows were lost (the server logs it); never throws into the timer. */
   onFlushError?: (err: Error, rows: number) => void;
+  /** The clock partitions are kept ahead of (tests move it). */
+  now?: () => Date;
 }
 
 const REQUEST_LOG_DEFAULTS = {
@@ -78,10 +94,14 @@ const REQUEST_LOG_DEFAULTS = {
   closeTimeoutMs: 5_000,
 } as const;
 
+/** After a failed partition creation, the next attempt waits this long (each attempt may wait for a lock). */
+const PARTITION_RETRY_MS = 60_000;
+
 // A row whose user was deleted between the request and the flush keeps its row with user_id NULL instead of
 // failing the whole batch on the foreign key. ORDER BY the array position: ids follow arrival order (the join
-// may emit rows in any order).
+// may emit rows in any order). The statement then reads the partition horizon: one round trip per flush.
 const INSERT_SQL = `
+with written as (
 insert into system_logs (timestamp, level, logger, message, context, request_id, ip_address, user_agent, path,
                          method, user_id, status_code, duration_ms)
 select r.timestamp, r.level, r.logger, r.message, r.context::jsonb, r.request_id, r.ip_address, r.user_agent,
@@ -92,7 +112,8 @@ select r.timestamp, r.level, r.logger, r.message, r.context::jsonb, r.request_id
        as r(timestamp, level, logger, message, context, request_id, ip_address, user_agent, path, method,
             user_id, status_code, duration_ms, n)
   left join users u on u.id = r.user_id
- order by r.n`;
+ order by r.n)
+${PARTITION_HORIZON_SQL}`;
 
 /** Column arrays for unnest, in INSERT_SQL's parameter order. */
 function toColumnArrays(rows: readonly RequestLogRow[]): unknown[] {
@@ -123,7 +144,10 @@ export function createRequestLogWriter(options: RequestLogWriterOptions): Reques
     requeued: 0,
     flushes: 0,
     flush_errors: 0,
+    partition_errors: 0,
   };
+  const now = options.now ?? (() => new Date());
+  let partitionRetryAt = 0;
   let queue: RequestLogRow[] = [];
   let inFlight: Promise<void> | undefined;
   let closed = false;
@@ -145,10 +169,26 @@ export function createRequestLogWriter(options: RequestLogWriterOptions): Reques
     }
   }
 
-  async function write(batch: RequestLogRow[]): Promise<void> {
+  /** Creates the next week's partition when the newest one ends less than a week after now. */
+  async function keepPartitionsAhead(horizon: Date | null | undefined): Promise<void> {
+    const at = now();
+    if (horizon && horizon.getTime() - at.getTime() >= PARTITIONS_AHEAD_MS) return;
+    if (at.getTime() < partitionRetryAt) return;
     try {
-      await options.db.query(INSERT_SQL, toColumnArrays(batch));
+      await options.db.query(ENSURE_PARTITIONS_SQL, ensurePartitionsValues(at));
+    } catch {
+      // The rows are written (to the default partition if need be); only the next weeks wait for a retry.
+      counters.partition_errors += 1;
+      partitionRetryAt = at.getTime() + PARTITION_RETRY_MS;
+    }
+  }
+
+  async function write(batch: RequestLogRow[]): Promise<void> {
+    let horizon: Date | null | undefined;
+    try {
+      const { rows } = await options.db.query<{ horizon: Date | null }>(INSERT_SQL, toColumnArrays(batch));
       counters.written += batch.length;
+      horizon = rows[0]?.horizon;
     } catch (raw) {
       const err = toError(raw);
       counters.flush_errors += 1;
@@ -159,9 +199,11 @@ export function createRequestLogWriter(options: RequestLogWriterOptions): Reques
         counters.failed += batch.length;
         options.onFlushError?.(err, batch.length);
       }
+      return;
     } finally {
       counters.flushes += 1;
     }
+    await keepPartitionsAhead(horizon);
   }
 
   /** One flush at a time: a tick during a slow INSERT waits for the next tick, the queue keeps filling. */

@@ -1,20 +1,33 @@
 import { containsPattern } from '../like-pattern.js';
 import type { LogQuery } from '../log-repository.js';
 import { isoUtcSql, keyTextSql, LOGGER_KEY, SORTS } from '../log-sort.js';
-import { mergeLoggers, type SkipLists, skipConditions } from './log-skip-sql.js';
+import {
+  type Branches,
+  type BranchLists,
+  gathers,
+  matchedLoggers,
+  pageBranches,
+  plainSkips,
+  skipConditions,
+} from './log-branch-sql.js';
 import { type LogRelation, Params, type SqlQuery, whereSql } from './log-sql-base.js';
 
 /** At most this many matching rows are counted exactly; see capTotal. */
 export const COUNT_CAP = 10_000;
 
-/** The filter predicates (not the keyset): shared by the page, the count and the estimate. */
-function filters(q: LogQuery, p: Params, lists: SkipLists | undefined, { withSource = true } = {}): string[] {
+/**
+ * The filter predicates (not the keyset): shared by the page, the count and the estimate. A (level, logger)
+ * branch already stands for the level and source filters; repeating them there would only make the planner
+ * expect fewer rows than the branch has.
+ */
+function filters(q: LogQuery, p: Params, lists: BranchLists | undefined, pairBranch = false): string[] {
   const where: string[] = [];
-  if (q.level !== undefined) where.push(`l.level = ${p.bind(q.level, 'text')}`);
-  if (q.source !== undefined && withSource) {
+  if (q.level !== undefined && !pairBranch) where.push(`l.level = ${p.bind(q.level, 'text')}`);
+  if (q.source !== undefined && !pairBranch) {
+    const matched = matchedLoggers(q, lists);
     where.push(
-      lists?.matchedLoggers
-        ? `${LOGGER_KEY.expr} = any(${p.bind(lists.matchedLoggers, 'text[]')})`
+      matched
+        ? `${LOGGER_KEY.expr} = any(${p.bind(matched, 'text[]')})`
         : `l.logger ilike ${p.bind(containsPattern(q.source), 'text')}`,
     );
   }
@@ -56,78 +69,127 @@ function keyset(q: LogQuery, p: Params): string[] {
   ];
 }
 
-/** One SELECT of rows in sort order; `extra` adds the raw sort keys (the merge re-sorts on them). */
-function orderedSelect(rel: LogRelation, q: LogQuery, where: string[], limit: string, extra = false): string {
-  const { keys } = SORTS[q.sortBy];
-  const dir = q.sortOrder;
-  const columns = LOG_COLUMNS.map(([expr, name]) => `${expr} as ${name}`);
-  columns.push(`array[${keys.map(keyTextSql).join(', ')}]::text[] as sort_key`);
-  if (extra) columns.push(...keys.map((k, n) => `${k.expr} as k${n}`));
-  return `select ${columns.join(', ')}
-  from ${rel.from}
- ${whereSql(where)}
- order by ${keys.map((k) => `${k.expr} ${dir}`).join(', ')}, l.id ${dir}
- limit ${limit}`;
-}
+const rowColumns = (q: LogQuery): string[] => [
+  ...LOG_COLUMNS.map(([expr, name]) => `${expr} as ${name}`),
+  `array[${SORTS[q.sortBy].keys.map(keyTextSql).join(', ')}]::text[] as sort_key`,
+];
 
 /**
  * One page, plus one row to tell whether another page follows. Ordered by the sort's keys then id, all in
- * one direction, so the order is total and the keyset continues it exactly.
+ * one direction, so the order is total and the keyset continues it exactly. With branches (log-branch-sql.ts)
+ * it is the merge of one index range per level or (level, logger) pair; a short time range is read whole and
+ * sorted; otherwise it is one plain query.
  */
-export function buildLogPageSql(rel: LogRelation, q: LogQuery, lists?: SkipLists): SqlQuery {
+export function buildLogPageSql(rel: LogRelation, q: LogQuery, lists?: BranchLists): SqlQuery {
   const p = new Params();
-  const merged = mergeLoggers(q, lists);
-  if (merged) return mergedPage(rel, q, lists, merged, p);
-  const where = [...filters(q, p, lists), ...skipConditions(q, p, lists), ...keyset(q, p)];
+  const branches = pageBranches(q, lists);
+  if (branches) return mergedPage(rel, q, lists, branches, p);
+  if (gathers(lists)) return gatheredPage(rel, q, lists, p);
+  const where = [...filters(q, p, lists), ...plainSkips(q, p, lists), ...keyset(q, p)];
+  const dir = q.sortOrder;
+  const order = [...SORTS[q.sortBy].keys.map((k) => `${k.expr} ${dir}`), `l.id ${dir}`];
   const limit = p.bind(q.limit + 1, 'integer');
   const offset = q.offset > 0 ? `\n offset ${p.bind(q.offset, 'bigint')}` : '';
-  return { text: `${orderedSelect(rel, q, where, limit)}${offset}`, values: p.values };
-}
-
-/** The merge of one index range per matched logger (see log-skip-sql.ts), each cut at offset + limit + 1. */
-function mergedPage(
-  rel: LogRelation,
-  q: LogQuery,
-  lists: SkipLists | undefined,
-  loggers: string[],
-  p: Params,
-) {
-  const branchLimit = p.bind(q.offset + q.limit + 1, 'integer');
-  const branches = loggers.map((logger) => {
-    const where = [
-      ...filters(q, p, lists, { withSource: false }),
-      `${LOGGER_KEY.expr} = ${p.bind(logger, 'text')}`,
-      ...keyset(q, p),
-    ];
-    return `(${orderedSelect(rel, q, where, branchLimit, true)})`;
-  });
-  const { keys } = SORTS[q.sortBy];
-  const outer = [...LOG_COLUMNS.map(([, name]) => `m.${name}`), 'm.sort_key'].join(', ');
-  const order = [...keys.map((_, n) => `m.k${n} ${q.sortOrder}`), `m.id ${q.sortOrder}`].join(', ');
-  const limit = p.bind(q.limit + 1, 'integer');
-  const offset = q.offset > 0 ? ` offset ${p.bind(q.offset, 'bigint')}` : '';
-  const text = `select ${outer}
-  from (${branches.join('\n union all\n')}) m
- order by ${order}
+  const text = `select ${rowColumns(q).join(', ')}
+  from ${rel.from}
+ ${whereSql(where)}
+ order by ${order.join(', ')}
  limit ${limit}${offset}`;
   return { text, values: p.values };
 }
 
+/** The sort keys of a row as k0…kn, then its primary key: what a merge or a gather sorts before reading rows. */
+const keyColumns = (q: LogQuery): string =>
+  `${SORTS[q.sortBy].keys.map((k, n) => `${k.expr} as k${n}`).join(', ')}, l.timestamp as ts, l.id`;
+
+/**
+ * The page's rows from `source`, a FROM list yielding candidates as (k0…kn, ts, id): the first offset + limit
+ * + 1 by the sort, of which only the page's rows are read whole, one primary-key lookup each. The lookup is a
+ * LATERAL with LIMIT 1 so that it stays one: planned for an unknown limit (the pool's generic plans), a join
+ * could become a merge over the whole table.
+ */
+function pageOfKeys(rel: LogRelation, q: LogQuery, p: Params, source: string): SqlQuery {
+  const dir = q.sortOrder;
+  const order = [...SORTS[q.sortBy].keys.map((_, n) => `m.k${n} ${dir}`), `m.id ${dir}`].join(', ');
+  const limit = p.bind(q.limit + 1, 'integer');
+  const offset = q.offset > 0 ? ` offset ${p.bind(q.offset, 'bigint')}` : '';
+  const text = `select r.*
+  from (select m.*
+          from ${source}
+         order by ${order}
+         limit ${limit}${offset}) m
+  cross join lateral (select ${rowColumns(q).join(', ')}
+                        from ${rel.from}
+                       where l.timestamp = m.ts and l.id = m.id
+                       limit 1) r
+ order by ${order}`;
+  return { text, values: p.values };
+}
+
+/**
+ * The merge. A LATERAL runs one index range per branch, its level (or level and logger) pinned to the branch's
+ * values, each cut at offset + limit + 1 rows and reading only the sort keys and the primary key. The pinned
+ * columns lead each branch's ORDER BY: constant there, so the order is the same, but PostgreSQL only sees that
+ * the index delivers it when they are spelled out (they are the outer row's values, not constants).
+ */
+function mergedPage(rel: LogRelation, q: LogQuery, lists: BranchLists | undefined, b: Branches, p: Params) {
+  const branchValues =
+    b.by === 'pair'
+      ? `unnest(${p.bind(b.levels, 'text[]')}, ${p.bind(b.loggers, 'text[]')}) as b(level, logger)`
+      : `unnest(${p.bind(b.levels, 'text[]')}) as b(level)`;
+  const pinned = b.by === 'pair' ? ['l.level', LOGGER_KEY.expr] : ['l.level'];
+  const skips = b.by === 'level' ? skipConditions(q, p, lists, 'lead') : [];
+  const where = [
+    'l.level = b.level',
+    ...(b.by === 'pair' ? [`${LOGGER_KEY.expr} = b.logger`] : []),
+    ...filters(q, p, lists, b.by === 'pair'),
+    ...skips,
+    ...keyset(q, p),
+  ];
+  const dir = q.sortOrder;
+  const order = [...new Set([...pinned, ...SORTS[q.sortBy].keys.map((k) => k.expr), 'l.id'])];
+  const branch = `select ${keyColumns(q)}
+      from ${rel.from}
+     ${whereSql(where)}
+     order by ${order.map((expr) => `${expr} ${dir}`).join(', ')}
+     limit ${p.bind(q.offset + q.limit + 1, 'integer')}`;
+  return pageOfKeys(
+    rel,
+    q,
+    p,
+    `${branchValues}
+          cross join lateral (${branch}) m`,
+  );
+}
+
+/**
+ * A short time range read whole: OFFSET 0 keeps the sort and limit out of the subquery, so PostgreSQL fetches
+ * the range's rows (by the primary key) rather than walking a sort index for them.
+ */
+function gatheredPage(rel: LogRelation, q: LogQuery, lists: BranchLists | undefined, p: Params) {
+  const where = [...filters(q, p, lists), ...keyset(q, p)];
+  return pageOfKeys(rel, q, p, `(select ${keyColumns(q)} from ${rel.from} ${whereSql(where)} offset 0) m`);
+}
+
 /**
  * Counts matching rows, but stops at COUNT_CAP + 1: a bounded amount of work whatever the table holds. The
- * rows are taken in the order of an index that has the filter leading ((logger, timestamp, id) for a source,
- * else (level,) timestamp, id), so the count is a walk of at most COUNT_CAP + 1 index entries: without the
- * ORDER BY the planner may pick a bitmap (which first collects every match) or a sequential scan.
+ * rows are taken in the order of an index that has the filters leading, so the count is a walk of at most
+ * COUNT_CAP + 1 index entries: level_idx (level, logger', timestamp), index-only, with the skips of a time range
+ * or a source; a time range alone without the lists walks the primary key (timestamp, id). Without the ORDER BY
+ * the planner may pick a bitmap (which first collects every match) or a sequential scan.
  */
-export function buildLogCountSql(rel: LogRelation, q: LogQuery, lists?: SkipLists): SqlQuery {
+export function buildLogCountSql(rel: LogRelation, q: LogQuery, lists?: BranchLists): SqlQuery {
   const p = new Params();
-  const where = filters(q, p, lists);
+  const timeOnly =
+    q.level === undefined && q.source === undefined && (q.startTime !== undefined || q.endTime !== undefined);
+  const byKey = !timeOnly || lists?.pairs != null;
+  const where = [...filters(q, p, lists), ...(byKey ? skipConditions(q, p, lists, 'level') : [])];
   const cap = p.bind(COUNT_CAP + 1, 'integer');
   const order =
     q.requestId !== undefined
       ? ''
-      : q.source !== undefined && lists?.matchedLoggers
-        ? `order by ${LOGGER_KEY.expr}, l.timestamp, l.id`
+      : byKey
+        ? `order by l.level, ${LOGGER_KEY.expr}, l.timestamp`
         : 'order by l.timestamp, l.id';
   return {
     text: `select count(*)::int as n
@@ -137,7 +199,7 @@ export function buildLogCountSql(rel: LogRelation, q: LogQuery, lists?: SkipList
 }
 
 /** The planner's row estimate for the filters (EXPLAIN plans, never runs, the query). */
-export function buildLogEstimateSql(rel: LogRelation, q: LogQuery, lists?: SkipLists): SqlQuery {
+export function buildLogEstimateSql(rel: LogRelation, q: LogQuery, lists?: BranchLists): SqlQuery {
   const p = new Params();
   const where = filters(q, p, lists);
   return { text: `explain (format json) select 1 from ${rel.from} ${whereSql(where)}`, values: p.values };

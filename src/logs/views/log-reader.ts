@@ -1,5 +1,8 @@
-import type { Queryable } from '../../db/pool.js';
+import type { QueryResultRow } from 'pg';
+import type { Pool, Queryable } from '../../db/pool.js';
+import { createStatementNamer, type StatementNamer } from '../../db/prepared.js';
 import { encodeCursor } from '../log-cursor.js';
+import { dropPartitionsBefore } from '../log-partitions.js';
 import type {
   CleanupResult,
   LogEntry,
@@ -8,15 +11,9 @@ import type {
   LogRepository,
   LogStatistics,
 } from '../log-repository.js';
-import {
-  buildLogCountSql,
-  buildLogEstimateSql,
-  buildLogPageSql,
-  COUNT_CAP,
-  capTotal,
-} from './log-list-sql.js';
-import { buildSkipListsSql, needsSkipLists, type SkipLists } from './log-skip-sql.js';
-import type { LogRelation } from './log-sql-base.js';
+import { type BranchLists, buildBranchListsSql, needsBranchLists, toBranchLists } from './log-branch-sql.js';
+import { buildLogCountSql, buildLogEstimateSql, buildLogPageSql, capTotal } from './log-list-sql.js';
+import type { LogRelation, SqlQuery } from './log-sql-base.js';
 import {
   buildLogCountsSql,
   buildLogDurationsSql,
@@ -30,6 +27,23 @@ type LogRow = Omit<LogEntry, 'request_body' | 'query_params' | 'headers' | 'clie
 
 /** Deleting in batches keeps each statement (its locks, WAL burst and undo) small on a large table. */
 const CLEANUP_BATCH = 50_000;
+
+/**
+ * Distinct page, count and list texts run as named statements per connection (src/db/prepared.ts): parsed,
+ * rewritten (the view, several times over) and planned against every partition once, then only bound and run,
+ * which saves more than most of these statements take to run. Their values are always parameters, so a shape's
+ * text never changes; its generic plan is the one test/logs/log-plans-5m.db.test.ts checks. Past this many
+ * texts, new ones run unnamed.
+ */
+const NAMED_STATEMENTS = 64;
+
+/** Runs a statement of the reader, named when its namer still has room. */
+type Run = <R extends QueryResultRow>(sql: SqlQuery) => Promise<{ rows: R[] }>;
+
+const runner =
+  (db: Queryable, names: StatementNamer): Run =>
+  (sql) =>
+    db.query({ name: names.nameFor(sql.text), text: sql.text, values: sql.values });
 
 const round = (value: number | null, digits: number): number | null =>
   value === null ? null : Math.round(value * 10 ** digits) / 10 ** digits;
@@ -47,39 +61,30 @@ function toEntry({ sort_key: _, ...row }: LogRow): LogEntry {
   };
 }
 
-async function loadSkipLists(db: Queryable, rel: LogRelation, q: LogQuery): Promise<SkipLists> {
-  const sql = buildSkipListsSql(rel, q);
-  const { rows } = await db.query<{
-    loggers: string[] | null;
-    matched_loggers: string[] | null;
-    lead_values: string[] | null;
-  }>(sql.text, sql.values);
+async function loadBranchLists(run: Run, rel: LogRelation, q: LogQuery): Promise<BranchLists> {
+  const { rows } = await run<Parameters<typeof toBranchLists>[0]>(buildBranchListsSql(rel, q));
   const row = rows[0];
-  return {
-    loggers: row?.loggers ?? null,
-    matchedLoggers: row?.matched_loggers ?? null,
-    leadValues: row?.lead_values ?? null,
-  };
+  return row
+    ? toBranchLists(row)
+    : { levels: null, pairs: null, matchedLoggers: null, leadValues: null, inRange: null };
 }
 
-async function queryPage(db: Queryable, rel: LogRelation, q: LogQuery): Promise<LogPage> {
-  const lists = needsSkipLists(q) ? await loadSkipLists(db, rel, q) : undefined;
+type EstimateRow = { 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] };
+
+async function queryPage(db: Queryable, run: Run, rel: LogRelation, q: LogQuery): Promise<LogPage> {
+  const lists = needsBranchLists(q) ? await loadBranchLists(run, rel, q) : undefined;
   const page = buildLogPageSql(rel, q, lists);
   const count = buildLogCountSql(rel, q, lists);
-  const [rowsResult, countResult] = await Promise.all([
-    db.query<LogRow>(page.text, page.values),
-    db.query<{ n: number }>(count.text, count.values),
+  // The estimate is only used when the count reaches the cap, but planned alongside rather than after it (it is
+  // planning only, no rows): the broad filters that need it then wait for one round trip less.
+  const explain = buildLogEstimateSql(rel, q, lists);
+  const [rowsResult, countResult, explained] = await Promise.all([
+    run<LogRow>(page),
+    run<{ n: number }>(count),
+    db.query<EstimateRow>(explain.text, explain.values),
   ]);
   const counted = countResult.rows[0]?.n ?? 0;
-  let estimate: number | undefined;
-  if (counted > COUNT_CAP) {
-    const explain = buildLogEstimateSql(rel, q, lists);
-    const { rows } = await db.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
-      explain.text,
-      explain.values,
-    );
-    estimate = rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows'];
-  }
+  const estimate = explained.rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows'];
   const { total, exact } = capTotal(counted, estimate);
   const hasMore = rowsResult.rows.length > q.limit;
   const rows = rowsResult.rows.slice(0, q.limit);
@@ -200,42 +205,62 @@ async function statistics(db: Queryable, rel: LogRelation, hours: number, now: D
   };
 }
 
-/**
- * Deletes from system_logs itself (a view is not where rows are deleted) in batches of `batch` rows, each
- * its own statement, until a batch comes back short. days = 0 deletes every row that existed when the
- * cleanup started (id ≤ the max id then), so rows the request log writes meanwhile cannot keep it going.
- */
-async function cleanup(db: Queryable, days: number, now: Date, batch: number): Promise<CleanupResult> {
-  const cutoff = days === 0 ? null : new Date(now.getTime() - days * 86_400_000).toISOString();
-  let predicate: string;
-  let bound: unknown;
-  if (cutoff === null) {
-    const { rows } = await db.query<{ max: number | null }>('select max(id) as max from system_logs');
-    if (rows[0]?.max == null) return { logs_deleted: 0, cutoff };
-    predicate = 's.id <= $1::bigint';
-    bound = rows[0].max;
-  } else {
-    predicate = 's.timestamp < $1::timestamptz';
-    bound = cutoff;
-  }
+/** Deletes the rows matching `predicate` (over alias s) in statements of at most `batch` rows each. */
+async function deleteInBatches(db: Queryable, predicate: string, values: unknown[], batch: number) {
+  // (timestamp, id) is the primary key; the timestamp bound prunes the partitions each statement touches.
   const text = `delete from system_logs d
-    where d.id in (select s.id from system_logs s where ${predicate} limit $2::integer)`;
+    where (d.timestamp, d.id) in (select s.timestamp, s.id from system_logs s where ${predicate} limit $${values.length + 1}::integer)`;
   let deleted = 0;
   for (;;) {
-    const result = await db.query(text, [bound, batch]);
+    const result = await db.query(text, [...values, batch]);
     deleted += result.rowCount ?? 0;
-    if ((result.rowCount ?? 0) < batch) return { logs_deleted: deleted, cutoff };
+    if ((result.rowCount ?? 0) < batch) return deleted;
   }
+}
+
+/**
+ * Deletes from system_logs itself (a view is not where rows are deleted). Whole weekly partitions older than
+ * the cutoff are dropped (log-partitions.ts); then the rows before the cutoff that are left (in the one week
+ * straddling it, in the default partition, or in a partition that could not be dropped) are deleted in batches
+ * of `batch` rows, each its own statement, until a batch comes back short. days = 0 deletes every row that
+ * existed when the cleanup started: every row older than `now`, and the newer ones (future-dated) with an id no
+ * larger than the largest id among them then, so rows the request log writes meanwhile cannot keep it going.
+ */
+async function cleanup(db: Pool, days: number, now: Date, batch: number): Promise<CleanupResult> {
+  const cutoff = days === 0 ? null : new Date(now.getTime() - days * 86_400_000).toISOString();
+  const until = cutoff ?? now.toISOString();
+  // days = 0: the future-dated rows present now (a range of the primary key, normally empty).
+  const newest =
+    cutoff === null
+      ? (
+          await db.query<{ max: number | null }>(
+            'select max(id) as max from system_logs where timestamp >= $1::timestamptz',
+            [until],
+          )
+        ).rows[0]?.max
+      : null;
+  let deleted = await dropPartitionsBefore(db, until);
+  deleted += await deleteInBatches(db, 's.timestamp < $1::timestamptz', [until], batch);
+  if (newest != null) {
+    deleted += await deleteInBatches(
+      db,
+      's.timestamp >= $1::timestamptz and s.id <= $2::bigint',
+      [until, newest],
+      batch,
+    );
+  }
+  return { logs_deleted: deleted, cutoff };
 }
 
 /** The view repository's reads and the cleanup over `rel`; the legacy arm is its own port (legacy-log-*.ts). */
 export function createLogReader(
-  db: Queryable,
+  db: Pool,
   rel: LogRelation,
   { cleanupBatch = CLEANUP_BATCH }: { cleanupBatch?: number } = {},
 ): LogRepository {
+  const run = runner(db, createStatementNamer('kgdb_log', NAMED_STATEMENTS));
   return {
-    query: (q) => queryPage(db, rel, q),
+    query: (q) => queryPage(db, run, rel, q),
     statistics: (hours, now) => statistics(db, rel, hours, now),
     cleanup: (days, now) => cleanup(db, days, now, cleanupBatch),
   };

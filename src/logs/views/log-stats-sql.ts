@@ -68,17 +68,22 @@ select count(l.duration_ms)::int as count,
 }
 
 /**
- * The size of system_logs (every row, with or without a path: this is storage). Rows are counted exactly
- * while the table is small; past ESTIMATE_ABOVE rows the planner's reltuples is used, as count(*) over
- * millions of rows would dominate the endpoint.
+ * The size of system_logs (every row, with or without a path: this is storage), summed over its partitions
+ * with their indexes and TOAST (the partitioned table itself holds nothing). Rows are counted exactly while
+ * the table is small; past ESTIMATE_ABOVE rows the partitions' reltuples are used, as count(*) over millions
+ * of rows would dominate the endpoint.
  */
 const ESTIMATE_ABOVE = 1_000_000;
 export function buildLogStorageSql(): SqlQuery {
   const text = `
-with t as (select c.reltuples::float8 as reltuples from pg_class c where c.oid = 'system_logs'::regclass)
-select pg_total_relation_size('system_logs'::regclass)::float8 as table_bytes,
-       pg_size_pretty(pg_total_relation_size('system_logs'::regclass)) as table_size,
-       case when t.reltuples >= $1::float8 then t.reltuples::float8
+with t as (
+  select sum(pg_total_relation_size(p.relid))::float8 as bytes,
+         coalesce(sum(greatest(c.reltuples, 0)) filter (where p.isleaf), 0)::float8 as reltuples
+    from pg_partition_tree('system_logs'::regclass) p
+    join pg_class c on c.oid = p.relid)
+select t.bytes as table_bytes,
+       pg_size_pretty(t.bytes::bigint) as table_size,
+       case when t.reltuples >= $1::float8 then t.reltuples
             else (select count(*) from system_logs)::float8 end as total_rows,
        t.reltuples < $1::float8 as total_rows_exact
   from t`;

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/pool.js';
+import type { Pool } from '../../db/pool.js';
 import type { LogRepository } from '../log-repository.js';
 import { createLogReader } from './log-reader.js';
 import type { LogRelation } from './log-sql-base.js';
@@ -14,5 +14,4 @@ export const VIEW_LOG_RELATION: LogRelation = {
   statusCategory: 'l.status_category',
 };
 
-export const createViewLogRepository = (db: Queryable): LogRepository =>
-  createLogReader(db, VIEW_LOG_RELATION);
+export const createViewLogRepository = (db: Pool): LogRepository => createLogReader(db, VIEW_LOG_RELATION);
