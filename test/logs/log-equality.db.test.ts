@@ -8,6 +8,7 @@ import {
 import { type LogQueryParams, parseLogQuery } from '../../src/logs/log-query.js';
 import type { LogRepository } from '../../src/logs/log-repository.js';
 import { LOG_SORT_FIELDS, type LogSortField } from '../../src/logs/log-sort.js';
+import { LAZY_MERGE_OFFSET } from '../../src/logs/views/log-list-sql.js';
 import { createViewLogRepository } from '../../src/logs/views/view-log-repository.js';
 import { type ArmDatabases, armDatabases, servedArm } from '../genes/arm-databases.js';
 import { ensureLogView, insertLogs, logTestApp, tokenHeaders } from './log-fixture.js';
@@ -253,6 +254,24 @@ describe('legacy and views arms: identical bodies, and both match the oracle', {
         qs(params),
       ).toEqual(expected.slice(params.offset, params.offset + params.limit));
       expect(body.pagination.has_more).toBe(params.offset + params.limit < expected.length);
+    }
+  });
+
+  it('deep offset pages, which the views arm merges as a UNION ALL of its branches', async () => {
+    for (const params of [
+      { offset: 1500, limit: 50, sort_by: 'method', sort_order: 'asc', start_time: '2026-09-12' },
+      { offset: 2000, limit: 20, sort_by: 'source', source: 'a' },
+      { offset: 1200, limit: 30, sort_by: 'timestamp', level: 'INFO' },
+      { offset: 1000, limit: 40, sort_by: 'path' },
+    ] satisfies LogQueryParams[]) {
+      const expected = await oracle(params);
+      expect(expected.length, qs(params)).toBeGreaterThan(params.offset + params.limit);
+      expect(params.offset).toBeGreaterThanOrEqual(LAZY_MERGE_OFFSET);
+      const body = await both(params);
+      expect(
+        body.logs.map((l) => l.id),
+        qs(params),
+      ).toEqual(expected.slice(params.offset, params.offset + params.limit));
     }
   });
 

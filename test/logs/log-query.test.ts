@@ -9,7 +9,13 @@ import {
   buildBranchListsSql,
   needsBranchLists,
 } from '../../src/logs/views/log-branch-sql.js';
-import { buildLogCountSql, buildLogPageSql, COUNT_CAP, capTotal } from '../../src/logs/views/log-list-sql.js';
+import {
+  buildLogCountSql,
+  buildLogPageSql,
+  COUNT_CAP,
+  capTotal,
+  LAZY_MERGE_OFFSET,
+} from '../../src/logs/views/log-list-sql.js';
 import { VIEW_LOG_RELATION } from '../../src/logs/views/view-log-repository.js';
 
 function errorOf(params: LogQueryParams): { parameter: string | undefined; detail: string } {
@@ -329,6 +335,27 @@ describe('log list SQL', () => {
     );
     expect(wide.text).not.toContain('lateral');
     expect(buildLogPageSql(VIEW_LOG_RELATION, q).text).toContain('l.logger ilike $1::text');
+  });
+
+  it('past LAZY_MERGE_OFFSET merges the branches as a UNION ALL, each pinned to its own bound values', () => {
+    const lists = listed({ matchedLoggers: ['app.a'] });
+    const shallow = parseLogQuery({ source: 'app.a', sort_by: 'path', offset: LAZY_MERGE_OFFSET - 1 });
+    expect(buildLogPageSql(VIEW_LOG_RELATION, shallow, lists).text).toContain('cross join lateral (select');
+    const deep = parseLogQuery({ source: 'app.a', sort_by: 'path', offset: LAZY_MERGE_OFFSET, limit: 5 });
+    const { text, values } = buildLogPageSql(VIEW_LOG_RELATION, deep, lists);
+    expect(text).not.toContain('unnest(');
+    expect(text.match(/\bunion all\b/g)).toHaveLength(1);
+    // Two pair branches (ERROR and INFO of app.a), each with its level and logger bound, cut at offset + limit + 1.
+    expect(text).toMatch(/l\.level = \$\d+::text\s+and coalesce\(l\.logger, ''\) = \$\d+::text/);
+    expect(values).toEqual(expect.arrayContaining(['ERROR', 'INFO', 'app.a', LAZY_MERGE_OFFSET + 6]));
+    // Level branches bind no logger.
+    const byLevel = buildLogPageSql(
+      VIEW_LOG_RELATION,
+      parseLogQuery({ sort_by: 'duration_ms', offset: 5_000 }),
+      listed({ levels: ['DEBUG', 'INFO', 'ERROR'], pairs: null }),
+    );
+    expect(byLevel.text.match(/\bunion all\b/g)).toHaveLength(2);
+    expect(byLevel.text).not.toContain("coalesce(l.logger, '') = $");
   });
 
   it('turns source into the matched loggers when they are listed, else an ILIKE', () => {

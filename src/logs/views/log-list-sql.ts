@@ -127,38 +127,52 @@ function pageOfKeys(rel: LogRelation, q: LogQuery, p: Params, source: string): S
 }
 
 /**
- * The merge. A LATERAL runs one index range per branch, its level (or level and logger) pinned to the branch's
- * values, each cut at offset + limit + 1 rows and reading only the sort keys and the primary key. The pinned
- * columns lead each branch's ORDER BY: constant there, so the order is the same, but PostgreSQL only sees that
- * the index delivers it when they are spelled out (they are the outer row's values, not constants).
+ * Past this offset a page's branches are a UNION ALL instead of a LATERAL. A LATERAL runs every branch to its
+ * end, offset + limit + 1 rows each, so a deep page reads that many times the number of branches; a UNION ALL
+ * of branches ordered alike is a Merge Append, which pulls only the rows the merge consumes (offset + limit + 1
+ * in all). Below it, the LATERAL is planned once whatever the number of branches, where the UNION ALL plans
+ * every branch against every partition.
+ */
+export const LAZY_MERGE_OFFSET = 1_000;
+
+/**
+ * The merge: one index range per branch, its level (or level and logger) pinned to the branch's values, each
+ * cut at offset + limit + 1 rows and reading only the sort keys and the primary key. The pinned columns lead
+ * each branch's ORDER BY: constant there, so the order is the same, but PostgreSQL only sees that the index
+ * delivers it when they are spelled out. A LATERAL over the branch values for first pages, a UNION ALL past
+ * LAZY_MERGE_OFFSET.
  */
 function mergedPage(rel: LogRelation, q: LogQuery, lists: BranchLists | undefined, b: Branches, p: Params) {
-  const branchValues =
-    b.by === 'pair'
+  const lazy = q.offset >= LAZY_MERGE_OFFSET;
+  const branchValues = lazy
+    ? ''
+    : b.by === 'pair'
       ? `unnest(${p.bind(b.levels, 'text[]')}, ${p.bind(b.loggers, 'text[]')}) as b(level, logger)`
       : `unnest(${p.bind(b.levels, 'text[]')}) as b(level)`;
   const pinned = b.by === 'pair' ? ['l.level', LOGGER_KEY.expr] : ['l.level'];
   const skips = b.by === 'level' ? skipConditions(q, p, lists, 'lead') : [];
-  const where = [
-    'l.level = b.level',
-    ...(b.by === 'pair' ? [`${LOGGER_KEY.expr} = b.logger`] : []),
-    ...filters(q, p, lists, b.by === 'pair'),
-    ...skips,
-    ...keyset(q, p),
-  ];
+  const shared = [...filters(q, p, lists, b.by === 'pair'), ...skips, ...keyset(q, p)];
   const dir = q.sortOrder;
   const order = [...new Set([...pinned, ...SORTS[q.sortBy].keys.map((k) => k.expr), 'l.id'])];
-  const branch = `select ${keyColumns(q)}
+  const limit = p.bind(q.offset + q.limit + 1, 'integer');
+  /** One branch, its level (and logger) equal to `level` (and `logger()`). */
+  const branch = (level: string, logger: () => string) => `select ${keyColumns(q)}
       from ${rel.from}
-     ${whereSql(where)}
+     ${whereSql([`l.level = ${level}`, ...(b.by === 'pair' ? [`${LOGGER_KEY.expr} = ${logger()}`] : []), ...shared])}
      order by ${order.map((expr) => `${expr} ${dir}`).join(', ')}
-     limit ${p.bind(q.offset + q.limit + 1, 'integer')}`;
+     limit ${limit}`;
+  if (lazy) {
+    const parts = b.levels.map(
+      (level, n) => `(${branch(p.bind(level, 'text'), () => p.bind(b.loggers[n] ?? '', 'text'))})`,
+    );
+    return pageOfKeys(rel, q, p, `(${parts.join('\n        union all\n        ')}) m`);
+  }
   return pageOfKeys(
     rel,
     q,
     p,
     `${branchValues}
-          cross join lateral (${branch}) m`,
+          cross join lateral (${branch('b.level', () => 'b.logger')}) m`,
   );
 }
 
