@@ -53,8 +53,8 @@ async function staleReason(pool: Pool, dataset: BenchDataset): Promise<string | 
 /**
  * A scratch database on the same server as `serverUrl`, named after the dataset and kept between runs (a
  * 50,000-gene seed takes a while): created, migrated, seeded with the demo generator (no logs) and given the
- * declared views when missing or incomplete (or always with `fresh`). Then the views are brought up to
- * date (no DDL when unchanged) and the tables vacuumed and analyzed, so both arms run on current
+ * declared views when missing or incomplete (or always with `fresh`). A kept one is migrated to this
+ * checkout's schema. Then the views are brought up to date (no DDL when unchanged) and the tables vacuumed and analyzed, so both arms run on current
  * statistics and index-only scans see a set visibility map. Returns a pool on it; the caller ends it.
  */
 export async function prepareBenchDatabase(
@@ -87,6 +87,9 @@ export async function prepareBenchDatabase(
     pool = createPool({ connectionString: url, max: 4 });
     await migrate(pool, options.logger);
     await seedDemo(pool, { ...dataset, logs: 0, now: BENCH_NOW }, options.progress);
+  } else {
+    // A database kept from an older checkout gets this one's migrations, as `kgdb serve` would apply them.
+    await migrate(pool, options.logger);
   }
   await applyViews(pool, VIEWS, { logger: options.logger, progress: options.progress });
   await pool.query('vacuum (analyze)');

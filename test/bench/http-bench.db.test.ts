@@ -1,11 +1,13 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { runner } from 'node-pg-migrate';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { HttpBenchReport, RunResult, Unsupported } from '../../src/bench/http-bench.js';
 import { README_END, README_START } from '../../src/bench/http-bench-report.js';
 import { registerBench } from '../../src/cli/commands/bench.js';
+import { MIGRATIONS_DIR } from '../../src/db/migrate.js';
 import { runKgdb } from '../auth/auth-test-kit.js';
 
 /** The scratch database the bench creates for `--genes 200 --evidence 600 --seed 7` on the test server. */
@@ -96,6 +98,44 @@ describe('kgdb bench --http', () => {
     expect(await readFile(readme, 'utf8')).toBe(
       `${around.head}${README_START}\n${stdout.trimEnd()}\n${README_END}${around.tail}`,
     );
+  }, 180_000);
+});
+
+describe('the kept scratch database', () => {
+  it('is migrated to the checkout it runs from: a database left one migration behind gets it', async () => {
+    const url = new URL(inject('adminUrl'));
+    url.pathname = `/${SCRATCH}`;
+    const client = new pg.Client({ connectionString: url.toString() });
+    await client.connect();
+    const state = async () =>
+      (
+        await client.query<{ migrations: number; kind: string }>(
+          `select (select count(*)::int from kgdb_migrations) as migrations,
+                  (select relkind::text from pg_class where oid = 'system_logs'::regclass) as kind`,
+        )
+      ).rows[0];
+    try {
+      const current = await state();
+      expect(current?.kind).toBe('p');
+      await runner({
+        dbClient: client,
+        dir: MIGRATIONS_DIR,
+        direction: 'down',
+        count: 1,
+        migrationsTable: 'kgdb_migrations',
+        log: () => {},
+      });
+      expect(await state()).toEqual({ migrations: (current?.migrations ?? 0) - 1, kind: 'r' });
+
+      const { exitCode, stderr } = await kgdb(
+        ...['--genes', '200', '--evidence', '600', '--seed', '7', '--iterations', '1'],
+      );
+      expect(stderr).not.toMatch(/^[A-Z_]+: /m);
+      expect(exitCode).toBe(0);
+      expect(await state()).toEqual(current);
+    } finally {
+      await client.end();
+    }
   }, 180_000);
 });
 
