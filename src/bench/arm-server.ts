@@ -6,8 +6,10 @@
  */
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readdir, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app/build-app.js';
@@ -29,6 +31,8 @@ export interface ArmServerOptions {
   /** Connections of the server's pool (KGDB_POOL_SIZE, as `kgdb serve` uses). */
   poolSize: number;
   redisUrl: string | undefined;
+  /** Write a V8 CPU profile of the server's whole run into this folder, as `kgdb-<arm>.cpuprofile`. */
+  cpuProfileDir?: string;
 }
 
 /** One cache namespace's reads since the server started (what /metrics and /api/admin/cache/stats count). */
@@ -67,9 +71,30 @@ type ChildMessage =
 /** tsx's loader, resolved from here: the child runs this TypeScript file whatever the parent's working directory. */
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
+const threadProfileDir = (dir: string, arm: ArmName) => path.join(dir, `.${arm}-threads`);
+
+/**
+ * Moves the server's main-thread profile (thread id 0 in Node's default name,
+ * `CPU.<date>.<time>.<pid>.<tid>.<seq>.cpuprofile`) to `<dir>/kgdb-<arm>.cpuprofile` and drops the rest.
+ */
+async function keepMainThreadProfile(dir: string, arm: ArmName): Promise<void> {
+  const threads = threadProfileDir(dir, arm);
+  const main = (await readdir(threads)).find((name) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(name));
+  if (main) await rename(path.join(threads, main), path.join(dir, `kgdb-${arm}.cpuprofile`));
+  await rm(threads, { recursive: true, force: true });
+}
+
 export function startArmServer(options: ArmServerOptions): Promise<ArmServer> {
   const child = fork(fileURLToPath(import.meta.url), [], {
-    execArgv: ['--import', TSX],
+    execArgv: [
+      '--import',
+      TSX,
+      // Written when the server exits, which it does when the channel closes (close() below): one file per
+      // thread (tsx's loader has one), in a folder of the arm's own until close() keeps the main thread's.
+      ...(options.cpuProfileDir
+        ? ['--cpu-prof', `--cpu-prof-dir=${threadProfileDir(options.cpuProfileDir, options.arm)}`]
+        : []),
+    ],
     // Its warnings and errors reach our stderr; the options (a database URL with its password) go over IPC.
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
@@ -109,13 +134,15 @@ export function startArmServer(options: ArmServerOptions): Promise<ArmServer> {
           settle: async () => {
             await ask('settle');
           },
-          close: () =>
-            new Promise<void>((done) => {
+          close: async () => {
+            await new Promise<void>((done) => {
               if (exited) return done();
               child.once('exit', () => done());
               // The child closes app and pool when the channel goes, as it does when this process dies.
               child.disconnect();
-            }),
+            });
+            if (options.cpuProfileDir) await keepMainThreadProfile(options.cpuProfileDir, options.arm);
+          },
         });
       } else {
         pending.get(message.id)?.resolve(message);

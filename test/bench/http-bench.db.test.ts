@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runner } from 'node-pg-migrate';
@@ -45,7 +45,7 @@ describe('kgdb bench --http', () => {
       '--http',
       ...['--genes', '200', '--evidence', '600', '--seed', '7'],
       ...['--connections', '1', '--duration', '1', '--warmup-duration', '0'],
-      ...['--json', json, '--readme', readme],
+      ...['--json', json, '--readme', readme, '--cpu-prof', path.join(dir, 'profiles')],
     );
     expect(stderr).not.toMatch(/^[A-Z_]+: /m);
     expect(exitCode).toBe(0);
@@ -92,6 +92,19 @@ describe('kgdb bench --http', () => {
       const run = notModified?.runs[0]?.[arm];
       if (run && 'supported' in run) expect(run.reason).toBe('GET /api/genes/ sends no ETag');
       else expect(measured(run).status_codes).toEqual({ 304: measured(run).responses });
+    }
+
+    // Each server wrote a CPU profile of its run when it exited: V8's format, its main thread (the one that ran
+    // the gene routes), one file per arm and nothing else.
+    const profiles = path.join(dir, 'profiles');
+    expect((await readdir(profiles)).sort()).toEqual(['kgdb-legacy.cpuprofile', 'kgdb-views.cpuprofile']);
+    for (const arm of ['legacy', 'views']) {
+      const profile = JSON.parse(await readFile(path.join(profiles, `kgdb-${arm}.cpuprofile`), 'utf8')) as {
+        nodes: { callFrame: { url: string } }[];
+        samples: number[];
+      };
+      expect(profile.samples.length).toBeGreaterThan(0);
+      expect(profile.nodes.some((n) => n.callFrame.url.endsWith('/src/genes/gene-routes.ts'))).toBe(true);
     }
 
     expect(stdout).toContain('| one-url | 1 | views |');
@@ -175,6 +188,16 @@ describe('kgdb bench option errors', () => {
     );
     await fails(['--connections', '10'], 'INVALID_PARAMETER: --connections applies to --http only');
     await fails(['--warmup-duration', '1'], '--warmup-duration applies to --http only');
+    await fails(['--cpu-prof', dir], '--cpu-prof applies to --http only');
+  });
+
+  it('--cpu-prof: a folder that cannot be made fails before any load', async () => {
+    const file = path.join(dir, 'a-file');
+    await writeFile(file, '');
+    await fails(
+      ['--http', '--cpu-prof', path.join(file, 'profiles')],
+      `INVALID_PARAMETER: --cpu-prof: cannot write profiles into ${path.join(file, 'profiles')}`,
+    );
   });
 
   it('--readme: a file without its markers fails before any load', async () => {

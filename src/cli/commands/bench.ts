@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { buildApp } from '../../app/build-app.js';
 import { type Composition, compose } from '../../app/compose.js';
@@ -45,10 +47,11 @@ interface BenchFlags {
   json?: string;
   current?: boolean;
   fresh?: boolean;
+  cpuProf?: string;
 }
 
 const IN_PROCESS_ONLY = ['iterations', 'warmup', 'search'] as const;
-const HTTP_ONLY = ['connections', 'duration', 'warmupDuration', 'readme'] as const;
+const HTTP_ONLY = ['connections', 'duration', 'warmupDuration', 'readme', 'cpuProf'] as const;
 const MAX_CONNECTIONS = 1000;
 
 const optionName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
@@ -138,6 +141,7 @@ export function registerBench(program: Command): void {
     .option('--duration <s>', '--http: seconds per run (default 10)')
     .option('--warmup-duration <s>', '--http: seconds of untimed load per case and arm (default 2; 0 = none)')
     .option('--readme <file>', '--http: also write the table into <file> between its bench:http markers')
+    .option('--cpu-prof <dir>', '--http: each server writes a V8 CPU profile of its whole run into <dir>')
     .option('--json <file>', 'also write the report as JSON')
     .option('--current', 'benchmark the configured database as it is instead of a scratch one')
     .option('--fresh', 'rebuild the scratch database even if it holds the dataset')
@@ -245,6 +249,21 @@ async function readReadme(file: string): Promise<string> {
   }
 }
 
+/** The absolute path of --cpu-prof's folder, made if missing. */
+async function profileDir(dir: string): Promise<string> {
+  const absolute = path.resolve(dir);
+  try {
+    await mkdir(absolute, { recursive: true });
+    await access(absolute, constants.W_OK);
+    return absolute;
+  } catch (raw) {
+    throw new KgdbError('INVALID_PARAMETER', {
+      parameter: '--cpu-prof',
+      detail: `--cpu-prof: cannot write profiles into ${absolute}: ${toError(raw).message}`,
+    });
+  }
+}
+
 /** `kgdb bench --http`: one server per arm in its own process, autocannon here (docs/benchmarks.md). */
 async function runHttp(flags: BenchFlags, config: Config, logger: Logger): Promise<void> {
   rejectGiven(
@@ -262,8 +281,10 @@ async function runHttp(flags: BenchFlags, config: Config, logger: Logger): Promi
     durationSeconds: wholeNumber('--duration', flags.duration ?? '10', 1, 3600),
     warmupSeconds: wholeNumber('--warmup-duration', flags.warmupDuration ?? '2', 0, 600),
   };
-  // Before the minutes of load, not after: a README without its markers fails now.
+  // Before the minutes of load, not after: a README without its markers, or a profile folder that cannot be
+  // made, fails now.
   if (flags.readme) replaceReadmeSection(await readReadme(flags.readme), '', flags.readme);
+  const cpuProfileDir = flags.cpuProf === undefined ? undefined : await profileDir(flags.cpuProf);
   const progress = progressBar(logger);
   const db = await openDatabase(config, logger);
   let scratch: { name: string; url: string; pool: Pool } | undefined;
@@ -280,6 +301,7 @@ async function runHttp(flags: BenchFlags, config: Config, logger: Logger): Promi
         databaseUrl: scratch?.url ?? db.url,
         poolSize: config.poolSize,
         redisUrl: config.redisUrl,
+        ...(cpuProfileDir && { cpuProfileDir }),
       });
     }
     const started = new Date();
