@@ -273,6 +273,9 @@ describe('legacy and views arms: identical bodies, and both match the oracle', {
         qs(params),
       ).toEqual(expected.slice(params.offset, params.offset + params.limit));
     }
+    // No branch at all (a source matching no logger): an empty page, not an empty UNION.
+    const none = await both({ offset: LAZY_MERGE_OFFSET, source: 'no-such-logger', sort_by: 'path' });
+    expect(none.logs).toEqual([]);
   });
 
   it('following next_cursor visits every row once, in order, for every sort, with and without filters', async () => {

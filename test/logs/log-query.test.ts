@@ -355,6 +355,14 @@ describe('log list SQL', () => {
       listed({ levels: ['DEBUG', 'INFO', 'ERROR'], pairs: null }),
     );
     expect(byLevel.text.match(/\bunion all\b/g)).toHaveLength(2);
+    // No branches: the LATERAL over empty arrays, which returns nothing; a UNION of nothing would not parse.
+    const noBranch = buildLogPageSql(
+      VIEW_LOG_RELATION,
+      parseLogQuery({ source: '_', sort_by: 'path', offset: LAZY_MERGE_OFFSET }),
+      listed({ matchedLoggers: [] }),
+    );
+    expect(noBranch.text).toContain('cross join lateral (select');
+    expect(noBranch.values.slice(0, 2)).toEqual([[], []]);
     expect(byLevel.text).not.toContain("coalesce(l.logger, '') = $");
   });
 

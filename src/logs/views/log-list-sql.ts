@@ -143,7 +143,9 @@ export const LAZY_MERGE_OFFSET = 1_000;
  * LAZY_MERGE_OFFSET.
  */
 function mergedPage(rel: LogRelation, q: LogQuery, lists: BranchLists | undefined, b: Branches, p: Params) {
-  const lazy = q.offset >= LAZY_MERGE_OFFSET;
+  // No branches (a source matching no logger) stays a LATERAL over empty arrays: no rows, where an empty UNION
+  // would not parse.
+  const lazy = q.offset >= LAZY_MERGE_OFFSET && b.levels.length > 0;
   const branchValues = lazy
     ? ''
     : b.by === 'pair'
