@@ -1,4 +1,6 @@
+import { DatabaseError } from 'pg';
 import { describe, expect, it } from 'vitest';
+import type { Logger } from '../../src/logger.js';
 import type { ExperimentResult } from '../../src/rollout/experiments/experiment-types.js';
 import { createExperimenter } from '../../src/rollout/experiments/experimenter.js';
 
@@ -70,6 +72,29 @@ describe('an experiment resolves or rejects exactly as the control did', () => {
     ).rejects.toBe(boom);
     await experimenter.drain();
     expect(results[0]).toMatchObject({ outcome: 'control_error', diff: ['control failed: control broke'] });
+  });
+
+  it('a PostgreSQL error is recorded by its SQLSTATE only (its message can quote SQL) and logged whole', async () => {
+    const warned: unknown[] = [];
+    const logger = { warn: (obj: unknown) => warned.push(obj) } as unknown as Logger;
+    const { experimenter, results } = setup({ logger });
+    const failure = Object.assign(new DatabaseError('syntax error at or near ")"', 0, 'error'), {
+      code: '42601',
+    });
+    await experimenter.run({
+      name: 'e',
+      control: async () => rows,
+      candidate: async () => Promise.reject(failure),
+      sample: true,
+      timeoutMs: 1000,
+    });
+    await experimenter.drain();
+    expect(results[0]).toMatchObject({
+      outcome: 'candidate_error',
+      diff: ['candidate failed: PostgreSQL error 42601, see the server log'],
+    });
+    expect(JSON.stringify(results[0])).not.toContain('syntax error');
+    expect(warned).toEqual([expect.objectContaining({ err: failure, experiment: 'e', arm: 'candidate' })]);
   });
 
   it('a control that throws synchronously still rejects (and is not sampled differently)', async () => {

@@ -1,5 +1,6 @@
 import { AsyncResource } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
+import { DatabaseError } from 'pg';
 import { toError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { ExperimentSource, Mode } from '../window/window-labels.js';
@@ -98,13 +99,23 @@ type Run = { observation: Observation; raw?: unknown };
  */
 const detached: <R>(fn: () => R) => R = AsyncResource.bind(<R>(fn: () => R) => fn());
 
+/**
+ * What a failed arm's observation says. A PostgreSQL error keeps only its SQLSTATE: its message can quote the
+ * statement, and outcomes are served by the shadow-test results; the whole error goes to the server log.
+ */
+export function failureText(raw: unknown): string {
+  return raw instanceof DatabaseError
+    ? `PostgreSQL error ${raw.code ?? '(no SQLSTATE)'}, see the server log`
+    : toError(raw).message;
+}
+
 async function timed(arm: Observation['arm'], clock: () => number, fn: () => Promise<unknown>): Promise<Run> {
   const start = clock();
   try {
     const value = await fn();
     return { observation: { arm, ms: clock() - start, ok: true, value } };
   } catch (raw) {
-    return { observation: { arm, ms: clock() - start, ok: false, error: toError(raw).message }, raw };
+    return { observation: { arm, ms: clock() - start, ok: false, error: failureText(raw) }, raw };
   }
 }
 
@@ -146,6 +157,16 @@ export function createExperimenter(options: ExperimenterOptions): Experimenter {
       ? timed('control', clock, spec.control)
       : detached(() => timed('control', clock, spec.control));
     const candidateRun = detached(() => timed('candidate', clock, candidateOf(spec, abort.signal)));
+    // A serving control's error reaches the caller, whose error handler logs it.
+    for (const run of serving ? [candidateRun] : [controlRun, candidateRun]) {
+      void run.then(({ observation, raw }) => {
+        if (raw instanceof DatabaseError)
+          options.logger?.warn(
+            { err: raw, experiment: spec.name, arm: observation.arm },
+            'experiment arm failed in PostgreSQL',
+          );
+      });
+    }
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<null>((resolve) => {
       timer = setTimeout(() => {
