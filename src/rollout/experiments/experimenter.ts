@@ -103,7 +103,7 @@ const detached: <R>(fn: () => R) => R = AsyncResource.bind(<R>(fn: () => R) => f
  * What a failed arm's observation says. A PostgreSQL error keeps only its SQLSTATE: its message can quote the
  * statement, and outcomes are served by the shadow-test results; the whole error goes to the server log.
  */
-export function failureText(raw: unknown): string {
+function failureText(raw: unknown): string {
   return raw instanceof DatabaseError
     ? `PostgreSQL error ${raw.code ?? '(no SQLSTATE)'}, see the server log`
     : toError(raw).message;
