@@ -1,3 +1,4 @@
+import fastifyCookie from '@fastify/cookie';
 import fastifyJwt from '@fastify/jwt';
 // Type-only: brings @fastify/swagger's FastifySchema fields (tags, summary, security, hide) into scope.
 import type {} from '@fastify/swagger';
@@ -13,6 +14,7 @@ import type { ApiTokenRepository } from '../auth/api-token-repository.js';
 import type { Principal } from '../auth/auth-types.js';
 import { parseBearer, sameSecret } from '../auth/bearer.js';
 import { accessVerdict, isRole, type Role } from '../auth/roles.js';
+import { CSRF_HEADER, csrfTokenFor, needsCsrfToken, SESSION_COOKIE } from '../auth/session-cookie.js';
 import type { UserRepository } from '../auth/user-repository.js';
 import { type ErrorCode, KgdbError, toError } from '../errors.js';
 
@@ -147,9 +149,16 @@ function createResolver(app: FastifyInstance, opts: AuthPluginOptions) {
     return { ok: true, principal: { kind: 'user', role: user.role, user } };
   }
 
-  return (token: string, log: FastifyRequest['log']) =>
-    isApiToken(token) ? fromApiToken(token, log) : fromJwt(token);
+  return {
+    bearer: (token: string, log: FastifyRequest['log']) =>
+      isApiToken(token) ? fromApiToken(token, log) : fromJwt(token),
+    // A session cookie only ever holds a login JWT (src/auth/session-cookie.ts), never an API token.
+    session: (value: string) => fromJwt(value),
+  };
 }
+
+const sameCsrfToken = (sent: string | string[] | undefined, expected: string): boolean =>
+  typeof sent === 'string' && sameSecret(sent, expected);
 
 function unauthorized(reply: FastifyReply, detail: string, invalidToken: boolean): KgdbError {
   // RFC 6750 §3: a 401 names the scheme, and says invalid_token when a token was sent but refused.
@@ -168,6 +177,7 @@ const plugin: FastifyPluginAsync<AuthPluginOptions> = async (app, opts) => {
     decoratorName: 'jwtClaims',
   });
   app.decorateRequest('user', null);
+  await app.register(fastifyCookie);
 
   const access: RouteAccess[] = [];
   app.decorate('routeAccess', access);
@@ -188,13 +198,28 @@ const plugin: FastifyPluginAsync<AuthPluginOptions> = async (app, opts) => {
         bearer.kind !== 'none',
       );
     }
+    const session = bearer.kind === 'none' ? request.cookies[SESSION_COOKIE] : undefined;
     if (bearer.kind === 'invalid') {
       if (required) throw unauthorized(reply, bearer.detail, true);
-    } else if (bearer.kind === 'token') {
-      const resolution = await resolve(bearer.token, request.log);
-      if (resolution.ok) request.user = resolution.principal;
+    } else if (bearer.kind === 'token' || session) {
+      const resolution =
+        bearer.kind === 'token'
+          ? await resolve.bearer(bearer.token, request.log)
+          : await resolve.session(session ?? '');
+      // Without its CSRF token a cookie proves nothing about who made the browser send a change.
+      const forged =
+        session !== undefined &&
+        needsCsrfToken(request.method) &&
+        !sameCsrfToken(request.headers[CSRF_HEADER], csrfTokenFor(opts.jwtSecret, session));
+      if (resolution.ok && forged) {
+        if (required) {
+          throw new KgdbError('FORBIDDEN', {
+            detail: `A session cookie needs the '${CSRF_HEADER}' header on ${request.method}: GET /api/auth/session returns it`,
+          });
+        }
+      } else if (resolution.ok) request.user = resolution.principal;
       else if (required && resolution.code === 'UNAUTHORIZED')
-        throw unauthorized(reply, resolution.detail, true);
+        throw unauthorized(reply, resolution.detail, bearer.kind === 'token');
       else if (required) throw new KgdbError(resolution.code, { detail: resolution.detail });
       else request.log.debug({ auth: resolution.detail }, 'ignoring credentials on a public route');
     }
@@ -211,7 +236,8 @@ const plugin: FastifyPluginAsync<AuthPluginOptions> = async (app, opts) => {
 };
 
 /**
- * Auth for the whole app: resolves `Authorization: Bearer` (a `kgdb_…` API token or a login JWT) into
+ * Auth for the whole app: resolves `Authorization: Bearer` (a `kgdb_…` API token or a login JWT), or else a
+ * browser session cookie (a login JWT, with the CSRF token on requests that change something), into
  * `request.user`, enforces each route's `config.role` (401 without credentials, 403 below the role),
  * and lists every route's role in `app.routeAccess`. Register it before any route plugin. Marked
  * skip-override (what fastify-plugin does) so its hooks and decorators reach every route plugin.
