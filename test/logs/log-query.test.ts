@@ -342,7 +342,9 @@ describe('log list SQL', () => {
     const shallow = parseLogQuery({ source: 'app.a', sort_by: 'path', offset: LAZY_MERGE_OFFSET - 1 });
     expect(buildLogPageSql(VIEW_LOG_RELATION, shallow, lists).text).toContain('cross join lateral (select');
     const deep = parseLogQuery({ source: 'app.a', sort_by: 'path', offset: LAZY_MERGE_OFFSET, limit: 5 });
-    const { text, values } = buildLogPageSql(VIEW_LOG_RELATION, deep, lists);
+    const { text, values, prepared } = buildLogPageSql(VIEW_LOG_RELATION, deep, lists);
+    expect(prepared).toBe(false);
+    expect(buildLogPageSql(VIEW_LOG_RELATION, shallow, lists).prepared).toBeUndefined();
     expect(text).not.toContain('unnest(');
     expect(text.match(/\bunion all\b/g)).toHaveLength(1);
     // Two pair branches (ERROR and INFO of app.a), each with its level and logger bound, cut at offset + limit + 1.

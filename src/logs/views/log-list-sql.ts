@@ -142,7 +142,13 @@ export const LAZY_MERGE_OFFSET = 1_000;
  * delivers it when they are spelled out. A LATERAL over the branch values for first pages, a UNION ALL past
  * LAZY_MERGE_OFFSET.
  */
-function mergedPage(rel: LogRelation, q: LogQuery, lists: BranchLists | undefined, b: Branches, p: Params) {
+function mergedPage(
+  rel: LogRelation,
+  q: LogQuery,
+  lists: BranchLists | undefined,
+  b: Branches,
+  p: Params,
+): SqlQuery {
   // No branches (a source matching no logger) stays a LATERAL over empty arrays: no rows, where an empty UNION
   // would not parse.
   const lazy = q.offset >= LAZY_MERGE_OFFSET && b.levels.length > 0;
@@ -167,7 +173,11 @@ function mergedPage(rel: LogRelation, q: LogQuery, lists: BranchLists | undefine
     const parts = b.levels.map(
       (level, n) => `(${branch(p.bind(level, 'text'), () => p.bind(b.loggers[n] ?? '', 'text'))})`,
     );
-    return pageOfKeys(rel, q, p, `(${parts.join('\n        union all\n        ')}) m`);
+    // Its plan holds every branch's scan of every partition: too big to keep on each connection for a rare page.
+    return {
+      ...pageOfKeys(rel, q, p, `(${parts.join('\n        union all\n        ')}) m`),
+      prepared: false,
+    };
   }
   return pageOfKeys(
     rel,

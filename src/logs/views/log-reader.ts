@@ -43,7 +43,11 @@ type Run = <R extends QueryResultRow>(sql: SqlQuery) => Promise<{ rows: R[] }>;
 const runner =
   (db: Queryable, names: StatementNamer): Run =>
   (sql) =>
-    db.query({ name: names.nameFor(sql.text), text: sql.text, values: sql.values });
+    db.query({
+      name: sql.prepared === false ? undefined : names.nameFor(sql.text),
+      text: sql.text,
+      values: sql.values,
+    });
 
 const round = (value: number | null, digits: number): number | null =>
   value === null ? null : Math.round(value * 10 ** digits) / 10 ** digits;

@@ -11,6 +11,11 @@ export interface LogRelation {
 export interface SqlQuery {
   text: string;
   values: unknown[];
+  /**
+   * false: run unnamed, planned for its values each time and kept by no connection (a rare shape whose plan is
+   * large, such as a deep page's UNION of every branch over every partition). Otherwise the reader names it.
+   */
+  prepared?: false;
 }
 
 /** Collects values and hands out `$n::type` placeholders: every value is bound, never spliced into SQL. */
