@@ -12,6 +12,11 @@ export async function tryXactLock(db: Queryable, name: string): Promise<boolean>
   return rows[0]?.locked === true;
 }
 
+/** Transaction-level lock that waits (up to the transaction's lock_timeout); released at commit or rollback. */
+export async function xactLock(db: Queryable, name: string): Promise<void> {
+  await db.query('select pg_advisory_xact_lock(hashtext($1))', [name]);
+}
+
 /** Session-level lock that waits; release with unlockSession on the same client. */
 export async function lockSession(db: Queryable, name: string): Promise<void> {
   await db.query('select pg_advisory_lock(hashtext($1))', [name]);

@@ -1,4 +1,5 @@
 import { DatabaseError } from 'pg';
+import { xactLock } from '../db/advisory.js';
 import { type Pool, withTransaction } from '../db/pool.js';
 
 /*
@@ -18,6 +19,9 @@ const DAY_MS = 86_400_000;
 export const PARTITIONS_AHEAD_MS = 7 * DAY_MS;
 /** Lock waits of a partition change started by the request log or the cleanup (a long read must not stall them). */
 const PARTITION_LOCK_TIMEOUT_MS = 2_000;
+
+/** The advisory lock kgdb_system_logs_ensure_partitions takes (migration 0011): creating and dropping weeks take turns. */
+const PARTITION_LOCK = 'kgdb:system_logs:partitions';
 
 /** Partition names come from the catalog; only the generated weekly names are ever spliced into DDL. */
 const WEEKLY_PARTITION = /^system_logs_p\d{8}$/;
@@ -50,7 +54,7 @@ export async function dropPartitionsBefore(pool: Pool, until: string): Promise<n
         'lock_timeout',
         `${PARTITION_LOCK_TIMEOUT_MS}ms`,
       ]);
-      await client.query('select pg_advisory_xact_lock(hashtext($1))', ['kgdb:system_logs:partitions']);
+      await xactLock(client, PARTITION_LOCK);
       const { rows } = await client.query<{ name: string }>(
         'select p.name from kgdb_system_logs_partitions() p where p.to_ts <= $1::timestamptz order by p.from_ts',
         [until],
