@@ -7,6 +7,8 @@ import type { AuthDeps } from '../auth/auth-deps.js';
 import { principalActor } from '../auth/auth-types.js';
 import { type CacheRoutesOptions, cacheRoutes } from '../cache/cache-routes.js';
 import { DEFAULT_GUARD_THRESHOLDS } from '../config.js';
+import { consoleRoutes } from '../console/console-routes.js';
+import type { ConsoleStateReader } from '../console/console-state.js';
 import type { Pool } from '../db/pool.js';
 import { geneRoutes } from '../genes/gene-routes.js';
 import type { GeneService } from '../genes/gene-service.js';
@@ -34,6 +36,7 @@ import { VIEWS_ROLLOUT } from '../rollout-plan.js';
 import type { StatisticsRepository } from '../statistics/statistics-repository.js';
 import { statisticsRoutes } from '../statistics/statistics-routes.js';
 import { APP_VERSION } from '../version.js';
+import { type ViewRoutesOptions, viewRoutes } from '../views/view-routes.js';
 
 /** The parts the HTTP layer serves, every one built by the composition root (compose.ts). */
 export interface AppParts {
@@ -56,6 +59,10 @@ export interface AppParts {
   cache: CacheRoutesOptions;
   /** The clock log statistics and cleanup measure their windows from. */
   now: () => Date;
+  /** The declared views and how to refresh them (/api/admin/views). */
+  views: ViewRoutesOptions;
+  /** What the operator console shows (/console, /api/console/state). */
+  console: ConsoleStateReader;
 }
 
 /** Fastify with every plugin and route, in the order their hooks need; nothing is built here. */
@@ -135,6 +142,8 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
     actorOf: (request) => principalActor(request.user ?? null),
   });
   await app.register(cacheRoutes, { prefix: '/api/admin/cache', ...parts.cache });
+  await app.register(viewRoutes, { prefix: '/api/admin/views', ...parts.views });
+  await app.register(consoleRoutes, { state: parts.console });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(swaggerUi, { routePrefix: '/docs' });
   return app;

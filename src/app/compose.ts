@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Registry } from 'prom-client';
 import { type AuthDeps, createAuthDeps } from '../auth/auth-deps.js';
 import { principalUserId } from '../auth/auth-types.js';
-import type { Config } from '../config.js';
+import { type Config, DEFAULT_GUARD_OPTIONS } from '../config.js';
+import { createConsoleState } from '../console/console-state.js';
 import type { Pool } from '../db/pool.js';
 import { cachedLegacyFacts } from '../genes/cached-gene-repository.js';
 import { createGeneService, type GeneService } from '../genes/gene-service.js';
@@ -21,6 +22,9 @@ import { createRolloutDeps, type RolloutDeps, type RolloutDepsOptions } from '..
 import { VIEWS_ROLLOUT } from '../rollout-plan.js';
 import { createCachedStatisticsRepository, statisticsCacheWarmer } from '../statistics/statistics-cache.js';
 import { createStatisticsRepository } from '../statistics/statistics-repository.js';
+import { VIEWS } from '../views/defs/index.js';
+import { createRefresher } from '../views/refresher.js';
+import type { Refresher } from '../views/refresher-types.js';
 import { type AppParts, buildApp } from './build-app.js';
 import { type Caching, type CachingOptions, createCaching } from './caching.js';
 
@@ -35,6 +39,8 @@ export interface ComposeOptions {
   redisUrl?: string | undefined;
   /** The rollout guard's settings; false: no guard in this process. */
   guard: Config['guard'] | false;
+  /** The server's matview refresher (`kgdb serve` runs one); default one without a listener, for manual refreshes. */
+  refresher?: Refresher;
   /** The process's metrics, closed with the app; default a registry of its own (without process metrics). */
   metrics?: Metrics;
   /** What a test may swap. Routing and caching are never swapped: tests run the production graph. */
@@ -147,7 +153,7 @@ export async function compose(options: ComposeOptions): Promise<Composition> {
         logger,
       });
 
-    const parts: AppParts = {
+    const core = {
       logger,
       pool,
       auth: createAuthDeps(pool, {
@@ -164,6 +170,26 @@ export async function compose(options: ComposeOptions): Promise<Composition> {
       statistics,
       cache: caching.routes([...genes.warmers, statisticsCacheWarmer(statistics)]),
       now: swaps.clock ?? (() => new Date()),
+    };
+    const refresher = options.refresher ?? createRefresher({ pool, views: VIEWS, listen: false, logger });
+    const guardSettings = options.guard || DEFAULT_GUARD_OPTIONS;
+    const parts: AppParts = {
+      ...core,
+      views: { pool, views: VIEWS, refresh: (names, o) => refresher.refresh(names, o) },
+      console: createConsoleState({
+        pool,
+        flags,
+        plan: VIEWS_ROLLOUT,
+        experiments: () => rollout.experiments.names(),
+        views: VIEWS,
+        cacheStats: () => caching.cache.stats(),
+        guard: {
+          thresholds: guardSettings.thresholds,
+          intervalSeconds: guardSettings.intervalMs / 1000,
+          lookbackSeconds: guardSettings.lookbackMs / 1000,
+        },
+        instanceId: rollout.instanceId,
+      }),
     };
     const app = await buildApp(parts);
     app.addHook('onClose', async () => {

@@ -75,6 +75,7 @@ export async function startServer(
       redisUrl: config.redisUrl,
       guard: config.guard,
       metrics,
+      refresher,
     });
     served = app;
     const address = await app.listen({ host: config.host, port: config.port });

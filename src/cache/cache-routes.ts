@@ -33,7 +33,8 @@ const MB = 1024 * 1024;
 const hitsOf = (ns: NamespaceStats) => ns.hits.memory + ns.hits.shared + ns.hits.inflight;
 const rate = (hits: number, misses: number) => (hits + misses === 0 ? 0 : hits / (hits + misses));
 
-function namespaceDetail(ns: NamespaceStats, dbEntries: number | null) {
+/** One namespace as the API shows it; `dbEntries` null when there is no shared layer to count. */
+export function namespaceDetail(ns: NamespaceStats, dbEntries: number | null) {
   const hits = hitsOf(ns);
   return {
     namespace: ns.namespace,

@@ -6,7 +6,7 @@ import { windowStatsOf } from '../rollout/guard/guard-store.js';
 import { quantile, totalCount } from '../rollout/window/rollout-window-histogram.js';
 import type { ArmTotals, ExperimentTotals } from '../rollout/window/rollout-window-store.js';
 
-interface ArmSummary {
+export interface ArmSummary {
   requests: number;
   /** Responses ≥ 500 other than database unavailability. */
   errors: number;
@@ -56,7 +56,8 @@ export interface ViewsSummary {
 const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
 const round = (v: number | null, digits = 3) => (v === null ? null : Number(v.toFixed(digits)));
 
-function armSummary(a: ArmTotals | undefined): ArmSummary {
+/** One arm over a window (pure); zeros and nulls when it served nothing. */
+export function armSummary(a: ArmTotals | undefined): ArmSummary {
   if (!a || a.requests === 0)
     return { requests: 0, errors: 0, unavailable: 0, error_rate: null, p50_ms: null, p99_ms: null };
   const has = totalCount(a.latency) > 0;

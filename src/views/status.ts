@@ -17,6 +17,8 @@ interface ViewStatusEntry {
   lastRefreshedAt?: Date | null;
   /** Seconds since the last successful refresh: how old the rows can be at most. */
   stalenessSeconds?: number | null;
+  /** How long the last successful refresh took. */
+  lastDurationMs?: number | null;
   lastOutcome?: RefreshOutcomeKind | null;
   lastError?: string | null;
 }
@@ -60,6 +62,7 @@ export async function viewStatus(pool: Pool, views: readonly ViewDef[]): Promise
       entry.stalenessSeconds = r?.lastRefreshedAt
         ? (now.getTime() - r.lastRefreshedAt.getTime()) / 1000
         : null;
+      entry.lastDurationMs = r?.lastDurationMs ?? null;
       entry.lastOutcome = r?.lastOutcome ?? null;
       entry.lastError = r?.lastError ?? null;
     }

@@ -102,7 +102,7 @@ afterAll(async () => {
 
 describe('migration 0011: system_logs partitioned by week', () => {
   it('keeps every row with every column, in weekly partitions, the outliers in the default one', async () => {
-    expect(await migrate(db.pool, logger)).toEqual(['0011_partitioned-system-logs']);
+    expect(await migrateSome('up', 1)).toEqual(['0011_partitioned-system-logs']);
     expect(await relkind()).toBe('p');
     expect(await allRows()).toEqual(before);
     const { rows } = await db.pool.query<{ part: string; ids: number[] }>(
@@ -176,7 +176,10 @@ describe('migration 0011: system_logs partitioned by week', () => {
     expect(await relkind()).toBe('r');
     expect(await allRows()).toEqual(now);
     expect((await applyViews(db.pool, VIEWS)).ddl).toEqual([]);
-    expect(await migrate(db.pool, logger)).toEqual(['0011_partitioned-system-logs']);
+    expect(await migrateSome('up', 1)).toEqual(['0011_partitioned-system-logs']);
+    expect(await allRows()).toEqual(now);
+    // The migrations after it apply on top.
+    expect((await migrate(db.pool, logger)).every((name) => name > '0011')).toBe(true);
     expect(await allRows()).toEqual(now);
   });
 });

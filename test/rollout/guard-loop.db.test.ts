@@ -6,6 +6,7 @@ import type { ExperimentDefinition } from '../../src/rollout/experiments/experim
 import type { FlagSnapshot } from '../../src/rollout/flags/flag-snapshot.js';
 import type { FlagStore } from '../../src/rollout/flags/flag-store.js';
 import { createGuardLoop, type GuardLoop } from '../../src/rollout/guard/guard-loop.js';
+import { readVerdicts } from '../../src/rollout/guard/guard-verdict-store.js';
 import type { RolloutDeps } from '../../src/rollout/rollout-deps.js';
 import { VIEWS_ROLLOUT } from '../../src/rollout-plan.js';
 import { composeTestApp } from '../helpers/app.js';
@@ -111,6 +112,19 @@ describe('the guard holds on too little traffic', () => {
     await loop.stop();
     expect(snapshot.get(FLAG)?.step).toBe(1);
     expect(await rollbackEvents()).toEqual([]);
+    // Every instance (and the console) reads the leader's verdict, its numbers and its thresholds.
+    const stored = (await readVerdicts(db.pool)).get(FLAG);
+    expect(stored).toMatchObject({
+      instance_id: 'hold-test',
+      kind: 'hold',
+      why: 'too_few_samples',
+      healthy: false,
+      acted: null,
+      thresholds: GUARD.thresholds,
+      flag_version: snapshot.get(FLAG)?.version,
+    });
+    expect(stored?.reasons).toEqual([`${stored?.measured.samples} samples < 100`]);
+    expect(stored?.measured.samples).toBeLessThan(100);
   });
 });
 
@@ -151,6 +165,12 @@ describe('fault injection → the guard rolls back within 30 s and records why',
 
     const text = await metrics.registry.metrics();
     expect(text).toContain('kgdb_rollout_aborted_total{flag="use_database_views"} 1');
+
+    // The verdict that acted, or a later one of the same leader (the loops go on judging after the rollback).
+    const stored = (await readVerdicts(db.pool)).get(FLAG);
+    expect(stored?.instance_id).toBe(leader);
+    expect(['rollback', 'hold']).toContain(stored?.kind);
+    if (stored?.kind === 'rollback') expect(stored.acted).toBe('rollback');
   }, 60_000);
 
   it('at 0 % the guard no longer acts, and the follower takes over when the leader stops', async () => {

@@ -18,7 +18,8 @@ export interface RequestLogPluginOptions {
   skip?: readonly string[];
 }
 
-const REQUEST_LOG_SKIP = ['/health', '/metrics'] as const;
+// The operator console polls its state about once a second per open page: noise, not traffic.
+const REQUEST_LOG_SKIP = ['/health', '/metrics', '/api/console/state'] as const;
 const REQUEST_LOGGER = 'kgdb.request';
 
 const MAX_PATH = 512;

@@ -15,6 +15,7 @@ import {
   type Verdict,
 } from './guard.js';
 import { readWindowStats } from './guard-store.js';
+import { verdictRow, writeVerdict } from './guard-verdict-store.js';
 
 /**
  * Every setting of the guard (src/config.ts owns the defaults). The bake time comes from the flag's own
@@ -47,6 +48,8 @@ export interface GuardEvaluatorDeps {
   store: Pick<FlagStore, 'get' | 'update' | 'advance'>;
   /** Recorded as the actor of the guard's changes. */
   actor: string;
+  /** The leader's instance id, stored with each verdict. */
+  instanceId: string;
   /** Runs before each evaluation (the window writer's flush, so this instance's newest counts are in). */
   beforeEvaluate?: () => Promise<void>;
   /** Runs after a rollback was written (e.g. a metric of aborted rollouts). */
@@ -176,6 +179,19 @@ export function createGuardEvaluator(deps: GuardEvaluatorDeps): GuardEvaluator {
       }
       lastHold = why;
       const acted = await act(flag, verdict);
+      // Every instance (and the console) reads the leader's latest verdict from here.
+      await writeVerdict(
+        db,
+        verdictRow({
+          flagKey,
+          at,
+          instanceId: deps.instanceId,
+          verdict,
+          thresholds: options.thresholds,
+          acted,
+          flagVersion: flag.version,
+        }),
+      );
       await prune(db, at);
       return { verdict, acted };
     },

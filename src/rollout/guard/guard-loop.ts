@@ -59,6 +59,7 @@ export function createGuardLoop(deps: GuardLoopDeps): GuardLoop {
     flags: deps.flags,
     store: deps.store,
     actor: `guard:${deps.instanceId}`,
+    instanceId: deps.instanceId,
     beforeEvaluate: deps.beforeEvaluate,
     onRollback: deps.onRollback,
     logger: deps.logger,
