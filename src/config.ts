@@ -17,6 +17,8 @@ export interface Config {
   /** When set, GET /metrics requires `Authorization: Bearer <it>`; undefined = public. */
   metricsToken: string | undefined;
   poolSize: number;
+  /** On SIGINT/SIGTERM, how long in-flight requests may finish before their connections are closed. */
+  shutdownTimeoutMs: number;
   /** Load the default demo dataset when the database has no genes at start. */
   seedDemoOnEmpty: boolean;
   /** When and how the rollout guard acts (docs/rollout.md, "Guard"); the composition root hands it over. */
@@ -94,6 +96,7 @@ const DEFAULTS = {
   dataDir: '.kgdb',
   logLevel: 'info',
   poolSize: 10,
+  shutdownTimeoutMs: 10_000,
   seedDemoOnEmpty: true,
 } as const satisfies Partial<Config>;
 
@@ -110,6 +113,7 @@ export const ENV_DOCS = {
   KGDB_METRICS_TOKEN:
     'bearer token GET /metrics requires (≥ 16 chars, no spaces); unset = /metrics is public',
   KGDB_POOL_SIZE: `PostgreSQL connections per process, 1..500 (${DEFAULTS.poolSize})`,
+  KGDB_SHUTDOWN_TIMEOUT_S: `on SIGINT/SIGTERM, seconds in-flight requests may take to finish before their connections are closed, 1..600 (${DEFAULTS.shutdownTimeoutMs / 1000})`,
   KGDB_GUARD_MAX_ERROR_RATE: `rollout guard: roll back when the views' error rate exceeds the legacy arm's by more than this (its own rate when the control is silent), 0..1 (${DEFAULT_GUARD_THRESHOLDS.maxErrorRate})`,
   KGDB_GUARD_MAX_P99_MS: `rollout guard: roll back when the views' p99 is above this (ms, 1..60000) (${DEFAULT_GUARD_THRESHOLDS.maxP99Ms})`,
   KGDB_GUARD_MAX_P99_RATIO: `rollout guard: … and above this multiple of the legacy arm's p99 at the same time, above 1, at most 100 (${DEFAULT_GUARD_THRESHOLDS.maxP99Ratio})`,
@@ -211,6 +215,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     jwtSecret: read('JWT_SECRET', nonEmpty, undefined),
     metricsToken: read('KGDB_METRICS_TOKEN', bearerToken, undefined),
     poolSize: read('KGDB_POOL_SIZE', intIn(1, 500), DEFAULTS.poolSize),
+    shutdownTimeoutMs:
+      read('KGDB_SHUTDOWN_TIMEOUT_S', intIn(1, 600), DEFAULTS.shutdownTimeoutMs / 1000) * 1000,
     seedDemoOnEmpty: read('KGDB_SEED_DEMO', bool, DEFAULTS.seedDemoOnEmpty),
     guard: {
       ...DEFAULT_GUARD_OPTIONS,

@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       dataDir: '/srv/app/.kgdb',
       logLevel: 'info',
       poolSize: 10,
+      shutdownTimeoutMs: 10_000,
       seedDemoOnEmpty: true,
       guard: {
         intervalMs: 10_000,
@@ -53,6 +54,7 @@ describe('loadConfig', () => {
         JWT_SECRET: 'x'.repeat(32),
         KGDB_METRICS_TOKEN: 'scrape-0123456789abcdef',
         KGDB_POOL_SIZE: '25',
+        KGDB_SHUTDOWN_TIMEOUT_S: '30',
         KGDB_SEED_DEMO: 'false',
         KGDB_GUARD_MAX_ERROR_RATE: '0.02',
         KGDB_GUARD_MAX_P99_MS: '500',
@@ -74,6 +76,7 @@ describe('loadConfig', () => {
       jwtSecret: 'x'.repeat(32),
       metricsToken: 'scrape-0123456789abcdef',
       poolSize: 25,
+      shutdownTimeoutMs: 30_000,
       seedDemoOnEmpty: false,
       guard: {
         ...DEFAULT_GUARD_OPTIONS,
@@ -113,6 +116,15 @@ describe('loadConfig', () => {
       - KGDB_POOL_SIZE: expected a whole number 1..500, got '0'
       - KGDB_GUARD_MAX_ERROR_RATE: expected a number 0..1, got '2'"
     `);
+  });
+
+  it('KGDB_SHUTDOWN_TIMEOUT_S: whole seconds, 1..600', () => {
+    expect(loadConfig({ KGDB_SHUTDOWN_TIMEOUT_S: '600' }).shutdownTimeoutMs).toBe(600_000);
+    for (const bad of ['0', '601', '2.5', '-1', 'ten']) {
+      expect(() => loadConfig({ KGDB_SHUTDOWN_TIMEOUT_S: bad })).toThrow(
+        `KGDB_SHUTDOWN_TIMEOUT_S: expected a whole number 1..600, got '${bad}'`,
+      );
+    }
   });
 
   it('KGDB_METRICS_TOKEN: unset leaves /metrics public; a short or spaced token is refused', () => {

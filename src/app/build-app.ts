@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -14,10 +13,12 @@ import { geneRoutes } from '../genes/gene-routes.js';
 import type { GeneService } from '../genes/gene-service.js';
 import { authPlugin, OPENAPI_SECURITY_SCHEMES } from '../http/auth-plugin.js';
 import { authRoutes } from '../http/auth-routes.js';
+import { closeConnectionsWhenClosing } from '../http/drain.js';
 import { renderError, renderNotFound } from '../http/errors.js';
 import { healthRoutes } from '../http/health-routes.js';
 import { HTTP_TIMEOUTS } from '../http/http-timeouts.js';
 import { paramKeywords, useParamValidation } from '../http/params.js';
+import { echoRequestId, REQUEST_ID_HEADER, requestIdOf } from '../http/request-id.js';
 import { serverTimingPlugin } from '../http/server-timing-plugin.js';
 import type { Logger } from '../logger.js';
 import { logRoutes } from '../logs/log-routes.js';
@@ -77,16 +78,21 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
       plugins: [paramKeywords],
     },
     // A malformed URL (invalid percent-encoding) is a 400 in the error envelope like any other.
+    // It runs no hooks, so it echoes the request id itself.
     frameworkErrors: (err, request, reply) => {
+      reply.header(REQUEST_ID_HEADER, request.id);
       renderError(err, request, reply);
     },
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,
     // Slow clients: an unfinished request is answered 408 and closed within about 10 s (see http-timeouts.ts).
     ...HTTP_TIMEOUTS,
-    // Unique across restarts and instances: it is the request_id of the request log rows.
-    genReqId: () => randomUUID(),
+    // The caller's well-formed X-Request-Id, else a UUID: the request_id of the request log rows.
+    genReqId: requestIdOf,
   });
+  // First of all hooks, so an answer from any later hook (a 401, a 400) carries the id too.
+  app.addHook('onRequest', echoRequestId);
+  closeConnectionsWhenClosing(app);
   app.setErrorHandler(renderError);
   app.setNotFoundHandler(renderNotFound);
   // Before any route: a schema's 400 names the value and what it accepts; URL numbers must be decimal.

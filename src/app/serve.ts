@@ -6,6 +6,8 @@ import { DEFAULT_DEMO, seedDemo } from '../data/demo/seed-demo.js';
 import { type Database, openDatabase } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
 import { KgdbError } from '../errors.js';
+import { closeWithin } from '../http/drain.js';
+import { checkCanListen } from '../http/listen-check.js';
 import type { Logger } from '../logger.js';
 import { createMetrics } from '../metrics/metrics.js';
 import type { Progress } from '../progress.js';
@@ -19,7 +21,10 @@ export interface RunningServer {
   app: FastifyInstance;
   db: Database;
   address: string;
-  /** Stop accepting, drain in-flight requests, close the pool, stop the embedded server. */
+  /**
+   * Stop accepting, drain in-flight requests for up to config.shutdownTimeoutMs (then close their connections),
+   * close the pool, stop the embedded server.
+   */
   close(): Promise<void>;
 }
 
@@ -56,6 +61,8 @@ export async function startServer(
   logger: Logger,
   progress: Progress,
 ): Promise<RunningServer> {
+  // Before the database: a taken port must not cost a first start's minute of seeding to find out.
+  await checkCanListen(config.host, config.port);
   const db = await openDatabase(config, logger);
   const refresher = createRefresher({ pool: db.pool, views: VIEWS, connection: db.pool.options, logger });
   let served: FastifyInstance | undefined;
@@ -86,7 +93,7 @@ export async function startServer(
       db,
       address,
       close: async () => {
-        await app.close();
+        await closeWithin(app, config.shutdownTimeoutMs, logger);
         await refresher.stop();
         await db.close();
       },

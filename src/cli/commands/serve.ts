@@ -21,7 +21,10 @@ export function registerServe(program: Command): void {
               process.exit(130);
             }
             stopping = true;
-            logger.info({ signal }, 'shutting down: draining requests, closing pool, stopping database');
+            logger.info(
+              { signal, shutdownTimeoutMs: config.shutdownTimeoutMs },
+              'shutting down: draining requests, closing pool, stopping database',
+            );
             server.close().then(resolve, (raw) => {
               logger.error({ err: raw }, 'shutdown failed');
               process.exitCode = 1;
