@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, realpath, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { KgdbError, toError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { ensureDataDir } from './data-dir.js';
 import { canReach, type ServerUser } from './server-user.js';
 
 /** Where relocated clusters live: one directory per data dir, named by a hash of the data dir's real path. */
@@ -25,25 +25,6 @@ interface LocationRecord {
   clusterDir: string;
   /** The data dir's real path when the record was written: what the hash was taken of. */
   dataDir: string;
-}
-
-/** Creates the data dir; a path that is (or runs through) a file gets a message naming it, not EEXIST. */
-async function ensureDataDir(dataDir: string): Promise<void> {
-  const notADirectory = (what: string, cause?: unknown) =>
-    new KgdbError('INVALID_INPUT', {
-      parameter: 'KGDB_DATA_DIR',
-      detail: `KGDB_DATA_DIR must be a directory, but ${what}: ${dataDir}`,
-      cause,
-    });
-  const existing = await stat(dataDir).catch(() => undefined);
-  if (existing && !existing.isDirectory()) throw notADirectory('it is a file');
-  try {
-    await mkdir(dataDir, { recursive: true });
-  } catch (raw) {
-    const code = (raw as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' || code === 'ENOTDIR') throw notADirectory('a parent of it is a file', raw);
-    throw new Error(`Cannot create KGDB_DATA_DIR ${dataDir}: ${toError(raw).message}`, { cause: raw });
-  }
 }
 
 /** 16 hex digits of sha256 over the real path: stable for one data dir, distinct between data dirs. */

@@ -12,6 +12,8 @@ import { runKgdb } from '../auth/auth-test-kit.js';
 
 /** The scratch database the bench creates for `--genes 200 --evidence 600 --seed 7` on the test server. */
 const SCRATCH = 'kgdb_bench_200_600_7';
+/** … and for `--genes 40 --seed 7` in process: evidence 5 × 40 when --evidence is absent. */
+const SCALED = 'kgdb_bench_40_200_7';
 const savedEnv = { ...process.env };
 let dir: string;
 
@@ -26,6 +28,7 @@ afterAll(async () => {
   const admin = new pg.Client({ connectionString: inject('adminUrl') });
   await admin.connect();
   await admin.query(`drop database if exists ${SCRATCH} with (force)`);
+  await admin.query(`drop database if exists ${SCALED} with (force)`);
   await admin.end();
 });
 
@@ -154,6 +157,19 @@ describe('the kept scratch database', () => {
   }, 180_000);
 });
 
+describe('kgdb bench --genes N without --evidence', () => {
+  it('seeds 5 × N evidence rows, as kgdb seed does, and benchmarks them', async () => {
+    const json = path.join(dir, 'scaled.json');
+    const { stderr, exitCode } = await kgdb(
+      ...['--genes', '40', '--seed', '7', '--iterations', '1', '--warmup', '0', '--json', json],
+    );
+    expect(stderr).not.toMatch(/^[A-Z_]+: /m);
+    expect(exitCode).toBe(0);
+    const report = JSON.parse(await readFile(json, 'utf8'));
+    expect(report.dataset).toMatchObject({ genes: 40, evidence: 200, database: SCALED });
+  }, 180_000);
+});
+
 describe('kgdb bench option errors', () => {
   const fails = async (args: string[], message: string) => {
     const { stderr, exitCode } = await kgdb(...args);
@@ -181,6 +197,14 @@ describe('kgdb bench option errors', () => {
       ['--http', '--warmup-duration', '-1'],
       '--warmup-duration must be a whole number from 0 to 600',
     );
+  });
+
+  it('--evidence above 7 × --genes fails before a scratch database is made', async () => {
+    await fails(
+      ['--genes', '100', '--evidence', '701'],
+      'INVALID_PARAMETER: --evidence must be at most 7 × --genes = 700 (one row per gene and source), got 701',
+    );
+    await fails(['--http', '--genes', '0'], "INVALID_PARAMETER: --genes must be a whole number ≥ 1, got '0'");
   });
 
   it("each mode refuses the other's options", async () => {

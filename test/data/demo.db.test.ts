@@ -160,7 +160,7 @@ describe('kgdb seed --demo on PostgreSQL', () => {
     expect(err).toBeInstanceOf(KgdbError);
     expect((err as KgdbError).code).toBe('CONFLICT');
     expect((err as KgdbError).message).toMatchInlineSnapshot(
-      `"The database already has 400 genes; pass --replace to delete all genes, evidence and logs and seed again"`,
+      `"The database already has 400 genes from an earlier demo seed; pass --replace to delete all genes, evidence and logs and seed again"`,
     );
     expect(await fingerprints(a.pool)).toEqual(before);
   });

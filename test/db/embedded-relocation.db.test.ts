@@ -190,19 +190,3 @@ describe.skipIf(!isRoot)('a cluster already in an unreachable data dir (root)', 
     expect(existsSync(path.join(dataDir, LOCATION_FILE))).toBe(false);
   });
 });
-
-describe('KGDB_DATA_DIR that is not a directory', () => {
-  it('a file, or a path under a file, is named in a clear error rather than EEXIST', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'kgdb-file-'));
-    cleanup.push(dir);
-    const file = path.join(dir, 'not-a-dir');
-    await writeFile(file, '');
-    await chmod(dir, 0o755);
-    await expect(startEmbeddedPostgres({ dataDir: file, logger })).rejects.toThrow(
-      `KGDB_DATA_DIR must be a directory, but it is a file: ${file}`,
-    );
-    await expect(startEmbeddedPostgres({ dataDir: path.join(file, 'data'), logger })).rejects.toThrow(
-      `KGDB_DATA_DIR must be a directory, but a parent of it is a file: ${file}/data`,
-    );
-  });
-});

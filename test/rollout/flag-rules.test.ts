@@ -3,6 +3,7 @@ import { KgdbError } from '../../src/errors.js';
 import {
   actionFor,
   advancePatch,
+  atLastStep,
   disablePatch,
   type FlagState,
   nextFlagState,
@@ -124,6 +125,15 @@ describe('advance, disable and the recorded action', () => {
     expect(advancePatch({ ...pct, percentage: 12 })).toEqual({ percentage: 25 });
     expect(errorOf(() => advancePatch({ ...pct, percentage: 100 })).code).toBe('CONFLICT');
     expect(errorOf(() => advancePatch({ ...pct, strategy: 'on' })).parameter).toBe('strategy');
+  });
+
+  it('atLastStep: nowhere to advance (the CLI then changes nothing, the API answers 409)', () => {
+    expect(atLastStep(gradual)).toBe(false);
+    expect(atLastStep({ ...gradual, step: 5 })).toBe(true);
+    expect(atLastStep({ ...pct, percentage: 75 })).toBe(false);
+    expect(atLastStep({ ...pct, percentage: 100 })).toBe(true);
+    // On/off flags have no schedule: advance refuses them for that reason, not as "done".
+    expect(atLastStep({ ...pct, strategy: 'on' })).toBe(false);
   });
 
   it('the emergency stop returns the split to 0 %', () => {

@@ -201,6 +201,43 @@ describe('every change is exactly one audited event (who, when, old → new, why
     );
   });
 
+  it('advance at the last step changes nothing and exits 0; an on/off flag is still CONFLICT, exit 1', async () => {
+    await store.create(
+      { key: 'last_gradual', strategy: 'gradual', enabled: true, step: 5 },
+      { actor: 'test' },
+    );
+    await store.create(
+      { key: 'last_percentage', strategy: 'percentage', percentage: 100 },
+      { actor: 'test' },
+    );
+    await store.create({ key: 'last_on_off', strategy: 'on', enabled: true }, { actor: 'test' });
+    const events = async () =>
+      (await Promise.all(['last_gradual', 'last_percentage', 'last_on_off'].map(eventCount))).reduce(
+        (a, b) => a + b,
+      );
+    const before = await events();
+
+    expect(await cli('advance', 'last_gradual', '--reason', 'again')).toEqual({
+      out: 'last_gradual: enabled, gradual step 5/5 (100 %) — already at its last step: unchanged, no event\n',
+      err: '',
+      exitCode: 0,
+    });
+    expect(await cli('advance', 'last_percentage')).toMatchObject({
+      out: 'last_percentage: DISABLED, percentage 100 % — already at its last step: unchanged, no event\n',
+      exitCode: 0,
+    });
+    expect(await cli('advance', 'last_on_off')).toEqual({
+      out: '',
+      err: "CONFLICT: advance applies to gradual and percentage flags; 'last_on_off' has strategy 'on'\n",
+      exitCode: 1,
+    });
+    expect(await events()).toBe(before);
+    // The API keeps its 409: the store refuses, the CLI reads that refusal as "nothing to do".
+    await expect(store.advance('last_gradual', { actor: 'test' })).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
+  });
+
   it('an unknown key is NOT_FOUND listing the known keys', async () => {
     await expect(store.update('nope', { enabled: true }, { actor: 't' })).rejects.toMatchObject({
       code: 'NOT_FOUND',

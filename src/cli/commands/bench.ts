@@ -30,6 +30,7 @@ import { createViewGeneRepository } from '../../genes/views/view-gene-repository
 import { createLogger, type Logger } from '../../logger.js';
 import { progressBar } from './progress-bar.js';
 import { runCommand } from './run.js';
+import { parseDatasetSize } from './seed.js';
 
 /** Options without a commander default are undefined when not given: each mode rejects the other's. */
 interface BenchFlags {
@@ -53,6 +54,20 @@ interface BenchFlags {
 const IN_PROCESS_ONLY = ['iterations', 'warmup', 'search'] as const;
 const HTTP_ONLY = ['connections', 'duration', 'warmupDuration', 'readme', 'cpuProf'] as const;
 const MAX_CONNECTIONS = 1000;
+/** Each mode's dataset when neither --genes nor --evidence is given. */
+const DEFAULT_DATASET = {
+  inProcess: { genes: 5000, evidence: 25_000 },
+  http: { genes: 20_000, evidence: 57_000 },
+};
+
+/**
+ * --genes and --evidence for the mode. --genes alone keeps the mode's evidence per gene (5 in process, as
+ * `kgdb seed`; 2.85 with --http), so a small --genes is valid and `--http --genes 20000` names the same
+ * scratch database as the --http default. Pure.
+ */
+export function benchDatasetSize(flags: { http?: boolean; genes?: string; evidence?: string }) {
+  return parseDatasetSize(flags, flags.http ? DEFAULT_DATASET.http : DEFAULT_DATASET.inProcess);
+}
 
 const optionName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
@@ -132,7 +147,10 @@ export function registerBench(program: Command): void {
     )
     .option('--http', 'two real servers (legacy, views) under autocannon: cache hits, misses and 304s')
     .option('--genes <n>', 'genes in the scratch dataset (default 5000; 20000 with --http)')
-    .option('--evidence <n>', 'gene_evidence rows, ≤ 7 × genes (default 25000; 57000 with --http)')
+    .option(
+      '--evidence <n>',
+      'gene_evidence rows, ≤ 7 × genes (default 5 × genes: 25000; with --http 2.85 × genes: 57000)',
+    )
     .option('--seed <n>', 'demo generator seed', '42')
     .option('--iterations <n>', 'in process: timed requests per case and arm (default 20)')
     .option('--warmup <n>', 'in process: untimed requests per case and arm before its timed ones (default 2)')
@@ -164,8 +182,7 @@ database error, or an arm answered non-200 (with --http: its first request; late
         if (flags.http) return runHttp(flags, config, logger);
         rejectGiven(flags, HTTP_ONLY, 'applies to --http only');
         const dataset = {
-          genes: wholeNumber('--genes', flags.genes ?? '5000', 1),
-          evidence: wholeNumber('--evidence', flags.evidence ?? '25000', 0),
+          ...benchDatasetSize(flags),
           seed: wholeNumber('--seed', flags.seed, 0),
         };
         const options = {
@@ -272,8 +289,7 @@ async function runHttp(flags: BenchFlags, config: Config, logger: Logger): Promi
     'applies to the in-process benchmark; --http runs for --duration seconds',
   );
   const dataset = {
-    genes: wholeNumber('--genes', flags.genes ?? '20000', 1),
-    evidence: wholeNumber('--evidence', flags.evidence ?? '57000', 0),
+    ...benchDatasetSize(flags),
     seed: wholeNumber('--seed', flags.seed, 0),
   };
   const options = {

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import { KgdbError } from '../../errors.js';
+import { atLastStep } from '../../rollout/flags/flag-rules.js';
 import { createFlagStore, type FlagStore } from '../../rollout/flags/flag-store.js';
 import type { Flag, FlagAudit, FlagChange, FlagPatch } from '../../rollout/flags/flag-types.js';
 import { runWithDatabase } from './run.js';
@@ -91,6 +92,25 @@ function toPatch(opts: SetOptions): FlagPatch {
   return patch;
 }
 
+/**
+ * One step up; a flag already on its last step is left as it is (exit 0, no event) — "nothing changed" for a
+ * script that advances until done — though the API answers 409 there. An on/off or unknown flag still fails.
+ */
+async function advanceOrStay(store: FlagStore, key: string, audit: FlagAudit): Promise<void> {
+  let change: FlagChange;
+  try {
+    change = await store.advance(key, audit);
+  } catch (raw) {
+    if (!(raw instanceof KgdbError && raw.code === 'CONFLICT')) throw raw;
+    // The store's refusal, made under the row lock, decides; this read only tells whether it meant "at the end".
+    const flag = await store.getOrThrow(key);
+    if (!atLastStep(flag)) throw raw;
+    process.stdout.write(`${describe(flag)} — already at its last step: unchanged, no event\n`);
+    return;
+  }
+  printChange(change);
+}
+
 const withStore = (fn: (store: FlagStore) => Promise<void>) =>
   runWithDatabase((db) => fn(createFlagStore(db.pool)));
 
@@ -152,9 +172,13 @@ export function registerFlags(program: Command): void {
 
   flags
     .command('advance <key>')
-    .description(`Advance a gradual (or percentage) flag one step of its schedule${EXIT_CODES}`)
+    .description(
+      'Advance a gradual (or percentage) flag one step of its schedule; at its last step it stays there.' +
+        '\nExit codes: 0 advanced, or already at its last step (nothing changed, no event); 1 failure' +
+        ' (CODE: message on stderr), e.g. an unknown flag (NOT_FOUND) or an on/off flag (CONFLICT).',
+    )
     .option('--reason <text>', 'why (recorded in the event)')
     .action((key: string, opts: { reason?: string }) =>
-      withStore(async (store) => printChange(await store.advance(key, cliAudit(opts.reason)))),
+      withStore((store) => advanceOrStay(store, key, cliAudit(opts.reason))),
     );
 }

@@ -17,9 +17,6 @@ export interface RawSeedFlags {
   replace?: boolean;
 }
 
-/** Evidence rows per gene when --evidence is absent: the default demo's 25,000 / 5,000. */
-const DEFAULT_EVIDENCE_PER_GENE = DEFAULT_DEMO.evidence / DEFAULT_DEMO.genes;
-
 function wholeNumber(flag: string, raw: string | undefined, fallback: number, min: number): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
@@ -32,6 +29,28 @@ function wholeNumber(flag: string, raw: string | undefined, fallback: number, mi
   return value;
 }
 
+/**
+ * --genes and --evidence of a demo dataset. --evidence defaults to the evidence per gene of `defaults` (5 for
+ * the demo's 25,000 / 5,000) times --genes, so a smaller --genes alone stays valid; it may not exceed 7 × genes.
+ * Throws INVALID_PARAMETER naming the flag. Pure.
+ */
+export function parseDatasetSize(
+  flags: { genes?: string; evidence?: string },
+  defaults: { genes: number; evidence: number },
+): { genes: number; evidence: number } {
+  const genes = wholeNumber('--genes', flags.genes, defaults.genes, 1);
+  const scaled = Math.round((genes * defaults.evidence) / defaults.genes);
+  const evidence = wholeNumber('--evidence', flags.evidence, scaled, 0);
+  const limit = genes * MAX_EVIDENCE_PER_GENE;
+  if (evidence > limit) {
+    throw new KgdbError('INVALID_PARAMETER', {
+      parameter: '--evidence',
+      detail: `--evidence must be at most ${MAX_EVIDENCE_PER_GENE} × --genes = ${limit} (one row per gene and source), got ${evidence}`,
+    });
+  }
+  return { genes, evidence };
+}
+
 /** Turns the flags into library options, or throws INVALID_PARAMETER naming the flag. Pure. */
 export function parseSeedFlags(flags: RawSeedFlags): { options: DemoOptions; replace: boolean } {
   if (!flags.demo) {
@@ -41,15 +60,7 @@ export function parseSeedFlags(flags: RawSeedFlags): { options: DemoOptions; rep
         '--demo is required: the synthetic demo dataset is the only kind of seed (real data: kgdb import)',
     });
   }
-  const genes = wholeNumber('--genes', flags.genes, DEFAULT_DEMO.genes, 1);
-  const evidence = wholeNumber('--evidence', flags.evidence, genes * DEFAULT_EVIDENCE_PER_GENE, 0);
-  const limit = genes * MAX_EVIDENCE_PER_GENE;
-  if (evidence > limit) {
-    throw new KgdbError('INVALID_PARAMETER', {
-      parameter: '--evidence',
-      detail: `--evidence must be at most ${MAX_EVIDENCE_PER_GENE} × --genes = ${limit} (one row per gene and source), got ${evidence}`,
-    });
-  }
+  const { genes, evidence } = parseDatasetSize(flags, DEFAULT_DEMO);
   return {
     options: {
       genes,
@@ -78,7 +89,7 @@ export function registerSeed(program: Command): void {
     .option('--genes <n>', `number of genes, ≥ 1 (${DEFAULT_DEMO.genes})`)
     .option(
       '--evidence <n>',
-      `exact number of evidence rows, ≤ 7 × genes (${DEFAULT_EVIDENCE_PER_GENE} × genes)`,
+      `exact number of evidence rows, ≤ 7 × genes (${DEFAULT_DEMO.evidence / DEFAULT_DEMO.genes} × genes)`,
     )
     .option('--logs <n>', `exact number of system_logs rows over the last 30 days (${DEFAULT_DEMO.logs})`)
     .option(
@@ -90,6 +101,9 @@ export function registerSeed(program: Command): void {
       'after',
       `
 Everything is written in one transaction; timestamps are relative to the current hour.
+The demo goes into a database without genes. Genes of an earlier demo: --replace seeds again. Imported genes
+(kgdb import): the demo is never mixed with real data; seed another data dir or DATABASE_URL instead
+(--replace would delete the import).
 Exit codes: 0 seeded; 1 nothing written (invalid flags, INVALID_PARAMETER; genes already present without
 --replace, CONFLICT; database unreachable).`,
     )

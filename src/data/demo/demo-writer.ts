@@ -5,6 +5,7 @@ import { copyInto } from './copy-into.js';
 import { chunked } from './demo-lines.js';
 import type { LogUsers } from './demo-logs.js';
 import { DEMO_EMAIL_DOMAIN, DEMO_USERS, NO_LOGIN_PASSWORD } from './demo-users.js';
+import { type ExistingGene, seedConflict } from './seed-conflict.js';
 
 /** Rows per COPY chunk: ~0.5–1 MB of text, few enough writes to keep per-chunk overhead negligible. */
 const CHUNK_ROWS = 2000;
@@ -19,14 +20,10 @@ export async function lockForSeeding(client: PoolClient): Promise<void> {
   await client.query('lock table genes in exclusive mode');
 }
 
+/** A database with genes is a CONFLICT that says whether they are an earlier demo or imported data. */
 export async function assertNoGenes(client: PoolClient): Promise<void> {
-  const { rows } = await client.query<{ n: number }>('select count(*)::int as n from genes');
-  const n = rows[0]?.n ?? 0;
-  if (n > 0) {
-    throw new KgdbError('CONFLICT', {
-      detail: `The database already has ${n} genes; pass --replace to delete all genes, evidence and logs and seed again`,
-    });
-  }
+  const { rows } = await client.query<ExistingGene>('select hgnc_id, approved_symbol from genes order by id');
+  if (rows.length > 0) throw seedConflict(rows);
 }
 
 /**

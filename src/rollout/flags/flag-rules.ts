@@ -175,10 +175,17 @@ export function nextFlagState(current: FlagState, patch: FlagPatch): FlagState {
   return next;
 }
 
+/** Whether advance has nowhere to go: a gradual flag on its last step, a percentage flag at or above its last. */
+export function atLastStep(flag: Pick<FlagState, 'strategy' | 'step' | 'steps' | 'percentage'>): boolean {
+  if (flag.strategy === 'gradual') return flag.step >= flag.steps.length - 1;
+  if (flag.strategy === 'percentage') return !flag.steps.some((s) => s > flag.percentage);
+  return false;
+}
+
 /** One step up the schedule: gradual → step + 1; percentage → the first step above the current percentage. */
 export function advancePatch(flag: FlagState & { key: string }): FlagPatch {
   if (flag.strategy === 'gradual') {
-    if (flag.step >= flag.steps.length - 1) {
+    if (atLastStep(flag)) {
       throw new KgdbError('CONFLICT', {
         parameter: 'step',
         detail: `Flag '${flag.key}' is already at its last step (${flag.step}: ${flag.percentage} %)`,
