@@ -68,7 +68,7 @@ type ChildMessage =
   | { type: 'counts'; id: number; counts: CacheCounts }
   | { type: 'settle'; id: number };
 
-/** tsx's loader, resolved from here: the child runs this TypeScript file whatever the parent's working directory. */
+/** tsx's loader, resolved from here: the child runs this file (TypeScript from src/) whatever the working directory. */
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 const threadProfileDir = (dir: string, arm: ArmName) => path.join(dir, `.${arm}-threads`);
@@ -87,8 +87,8 @@ async function keepMainThreadProfile(dir: string, arm: ArmName): Promise<void> {
 export function startArmServer(options: ArmServerOptions): Promise<ArmServer> {
   const child = fork(fileURLToPath(import.meta.url), [], {
     execArgv: [
-      '--import',
-      TSX,
+      // The sources need tsx's loader; the compiled build (dist/) runs as it is.
+      ...(import.meta.url.endsWith('.ts') ? ['--import', TSX] : []),
       // Written when the server exits, which it does when the channel closes (close() below): one file per
       // thread (tsx's loader has one), in a folder of the arm's own until close() keeps the main thread's.
       ...(options.cpuProfileDir
