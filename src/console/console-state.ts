@@ -69,7 +69,11 @@ export interface ConsoleState {
     arms: Record<string, ArmSummary>;
     series: EvidenceSeries;
   };
-  experiments: { live: ExperimentPanel[]; samples: StoredSample[] };
+  /**
+   * Samples carry the request and the rows that differed, which can hold data only admins may read (the admin
+   * log's rows): for other roles they come without `request` and `diff` (`redacted`).
+   */
+  experiments: { live: ExperimentPanel[]; samples: (StoredSample & { redacted: boolean })[] };
   views: ViewStatusReport;
   cache: {
     scope: 'instance';
@@ -147,7 +151,12 @@ export function createConsoleState(sources: ConsoleSources, options: ConsoleOpti
             bucketSeconds: options.bucketSeconds,
           }),
         },
-        experiments: { live, samples },
+        experiments: {
+          live,
+          samples: samples.map((x) =>
+            user.can_act ? { ...x, redacted: false } : { ...x, request: null, diff: [], redacted: true },
+          ),
+        },
         views,
         cache: cache
           ? {

@@ -143,6 +143,25 @@ describe('GET /api/console/state', () => {
     expect(genes.rows[0].n).toBe(7);
   });
 
+  it('shows the latest mismatch samples; their request and differing rows to admins only', async () => {
+    await db.pool.query(
+      `insert into kgdb_experiment_samples (experiment, mode, outcome, source, at, instance_id, diff, rules, request,
+              control_ms, candidate_ms)
+       values ('gene_list', 'ab', 'mismatch', 'live', now(), 'test', array['data[0].x: 1 → 2'], '{}',
+               '{"page": 1}'::jsonb, 1, 2)`,
+    );
+    const forAdmin = (await state(adminToken)).experiments.samples[0];
+    expect(forAdmin).toMatchObject({ diff: ['data[0].x: 1 → 2'], request: { page: 1 }, redacted: false });
+    const forViewer = (await state(viewerToken)).experiments.samples[0];
+    expect(forViewer).toMatchObject({
+      experiment: 'gene_list',
+      outcome: 'mismatch',
+      diff: [],
+      request: null,
+      redacted: true,
+    });
+  });
+
   it('shows every declared view with its state, and the cache of this instance', async () => {
     const s = await state();
     expect(s.views.ok).toBe(true);

@@ -801,6 +801,9 @@ function renderExperiments(state) {
               ? ` · control ${fmt.ms(x.control_ms)}, candidate ${fmt.ms(x.candidate_ms)}`
               : '',
             x.request ? h('div', {}, h('code', { text: JSON.stringify(x.request) })) : null,
+            x.redacted
+              ? h('div', { class: 'muted', text: 'The request and the differing rows are shown to admins.' })
+              : null,
             h(
               'ul',
               { class: 'diff' },
