@@ -38,6 +38,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     ...KERNEL,
     'config.ts',
     'db',
+    'http',
     'auth',
     'cache',
     'metrics',

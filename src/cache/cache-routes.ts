@@ -2,6 +2,7 @@
 import type {} from '@fastify/swagger';
 import type { FastifyPluginAsync } from 'fastify';
 import { KgdbError } from '../errors.js';
+import { NoQuerystring } from '../http/params.js';
 import type { ClearMessage } from './cache-invalidator.js';
 import {
   ClearResponse,
@@ -10,7 +11,6 @@ import {
   KeysQuerystring,
   KeysResponse,
   NamespaceParams,
-  NoQuerystring,
   StatsQuerystring,
   StatsResponse,
   WarmBody,

@@ -39,8 +39,6 @@ export const KeysQuerystring = Type.Object(
 );
 export type KeysQuerystring = Static<typeof KeysQuerystring>;
 
-export const NoQuerystring = Type.Object({}, { additionalProperties: false });
-
 export const WarmBody = Type.Object(
   {
     sources: Type.Optional(

@@ -4,14 +4,13 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { hasRole } from '../auth/roles.js';
 import { KgdbError } from '../errors.js';
+import { NoQuerystring } from '../http/params.js';
 import { ASSET_NAMES, loadAssets, loadPage } from './console-assets.js';
 import type { ConsoleStateReader } from './console-state.js';
 
 export interface ConsoleRoutesOptions {
   state: ConsoleStateReader;
 }
-
-const NoQuerystring = Type.Object({}, { additionalProperties: false });
 
 /**
  * Scripts, styles and data from this origin only; no inline script or style, no framing. uPlot styles its

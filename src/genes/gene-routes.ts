@@ -3,6 +3,7 @@ import type {} from '@fastify/swagger';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Cache } from '../cache/cache-types.js';
 import { KgdbError } from '../errors.js';
+import { NoQuerystring } from '../http/params.js';
 import { represent, representationBytes, sendRepresentation } from '../http/representation.js';
 import { toGeneListQuery } from './gene-list-query.js';
 import { toDetailResponse, toEvidenceResponse, toListResponse } from './gene-response.js';
@@ -12,7 +13,6 @@ import {
   GeneListQuerystring,
   GeneListResponse,
   GeneSymbolParams,
-  NoQuerystring,
 } from './gene-schemas.js';
 import type { GeneService } from './gene-service.js';
 

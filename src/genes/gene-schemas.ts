@@ -81,7 +81,6 @@ export const GeneSymbolParams = Type.Object(
 export type GeneSymbolParams = Static<typeof GeneSymbolParams>;
 
 /** Routes without query parameters still reject unknown ones. */
-export const NoQuerystring = Type.Object({}, { additionalProperties: false });
 
 // ---- responses ------------------------------------------------------------------------------------------
 

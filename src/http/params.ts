@@ -113,6 +113,9 @@ export function NumberParam(options: NumberOptions = {}): TNumber {
   return Type.Number({ ...options, [FINITE_KEYWORD]: true });
 }
 
+/** The querystring of a route that takes none: any key is a 400 naming it (see useParamValidation). */
+export const NoQuerystring = Type.Object({}, { additionalProperties: false });
+
 /** Text PostgreSQL can store, at most `maxLength` characters (required: every text a route takes is capped). */
 export function TextParam(options: StringOptions & { maxLength: number }): TString {
   return Type.String({ ...options, [TEXT_KEYWORD]: true });

@@ -1,7 +1,7 @@
 // Adds the OpenAPI keywords (tags, summary) to Fastify's route schema type.
 import type {} from '@fastify/swagger';
 import type { FastifyPluginAsync } from 'fastify';
-import { NoQuerystring } from '../genes/gene-schemas.js';
+import { NoQuerystring } from '../http/params.js';
 import { toOverlapQuery } from './overlap-query.js';
 import type { StatisticsRepository } from './statistics-repository.js';
 import {

@@ -4,7 +4,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Pool } from '../db/pool.js';
 import { KgdbError } from '../errors.js';
-import { TextParam } from '../http/params.js';
+import { NoQuerystring, TextParam } from '../http/params.js';
 import type { Refresher } from './refresher-types.js';
 import { viewStatus } from './status.js';
 import type { ViewDef } from './view-def.js';
@@ -17,7 +17,6 @@ export interface ViewRoutesOptions {
 }
 
 const tags = ['Administration - Views'];
-const NoQuerystring = Type.Object({}, { additionalProperties: false });
 
 const RefreshBodySchema = Type.Object(
   {
