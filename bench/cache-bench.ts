@@ -30,7 +30,7 @@ import { type Composition, compose } from '../src/app/compose.js';
 import { prepareBenchDatabase } from '../src/bench/bench-database.js';
 import { fixedArmService } from '../src/bench/fixed-arm.js';
 import { loadConfig } from '../src/config.js';
-import { DEFAULT_DEMO } from '../src/data/demo/seed-demo.js';
+import { DEFAULT_DEMO } from '../src/data/demo/demo-options.js';
 import { openDatabase } from '../src/db/database.js';
 import { createPool, type Pool } from '../src/db/pool.js';
 import { createCachedGeneRepository } from '../src/genes/cached-gene-repository.js';

@@ -2,6 +2,10 @@
 // Runs the compiled build (dist/, made by `npm install` through the "prepare" script) when it is current, else
 // the TypeScript sources through tsx: a contributor's edit to src/ is live without a rebuild, only slower to start.
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import module from 'node:module';
+
+// Node 22.1+ keeps compiled bytecode between runs, so a start parses less; Node 20 has no such cache.
+module.enableCompileCache?.();
 
 const root = new URL('../', import.meta.url);
 const stamp = new URL('dist/.build-stamp', root);

@@ -1,10 +1,12 @@
 // Type-only: brings @fastify/swagger's FastifySchema fields (tags, summary, hide) into scope.
 import type {} from '@fastify/swagger';
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import Negotiator from 'negotiator';
 import { hasRole } from '../auth/roles.js';
 import { KgdbError } from '../errors.js';
 import { NoQuerystring } from '../http/params.js';
+import { APP_VERSION } from '../version.js';
 import { ASSET_NAMES, loadAssets, loadPage } from './console-assets.js';
 import type { ConsoleStateReader } from './console-state.js';
 
@@ -37,6 +39,32 @@ const LANDING = `<!doctype html>
 </ul></main></body></html>
 `;
 
+const RootIndex = Type.Object({
+  name: Type.Literal('kgdb'),
+  version: Type.String(),
+  links: Type.Object({
+    docs: Type.String(),
+    openapi: Type.String(),
+    console: Type.String(),
+    health: Type.String(),
+    version: Type.String(),
+    metrics: Type.String(),
+  }),
+});
+
+const rootIndex = (): Static<typeof RootIndex> => ({
+  name: 'kgdb',
+  version: APP_VERSION,
+  links: {
+    docs: '/docs',
+    openapi: '/openapi.json',
+    console: '/console',
+    health: '/health',
+    version: '/version',
+    metrics: '/metrics',
+  },
+});
+
 const html = (reply: FastifyReply, body: string | Buffer) =>
   reply.headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(body);
 
@@ -51,8 +79,23 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesOptions> = async (ap
   const signedInPage = page.replace('<body>', '<body data-session="active">');
   const assets = loadAssets();
 
-  app.get('/', { schema: { hide: true, querystring: NoQuerystring } }, (_request, reply) =>
-    html(reply, LANDING),
+  app.get(
+    '/',
+    {
+      schema: {
+        tags: ['System'],
+        summary: 'Where things are: the API docs, the console, health and version',
+        description:
+          'JSON unless the Accept header prefers HTML (a browser), which gets the same links as a page.',
+        querystring: NoQuerystring,
+        response: { 200: RootIndex },
+      },
+    },
+    (request, reply) => {
+      reply.header('vary', 'Accept');
+      const type = new Negotiator(request).mediaType(['application/json', 'text/html']);
+      return type === 'text/html' ? html(reply, LANDING) : reply.send(rootIndex());
+    },
   );
   app.get('/console', { schema: { hide: true, querystring: NoQuerystring } }, (request, reply) =>
     html(reply, request.user?.kind === 'user' ? signedInPage : page),

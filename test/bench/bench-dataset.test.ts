@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { benchDatasetSize } from '../../src/cli/commands/bench.js';
+import { benchDatasetSize, parseBenchFlags } from '../../src/cli/commands/bench.js';
 import { KgdbError } from '../../src/errors.js';
 
 describe('kgdb bench --genes / --evidence', () => {
@@ -31,5 +31,45 @@ describe('kgdb bench --genes / --evidence', () => {
       parameter: '--evidence',
       message: '--evidence must be at most 7 × --genes = 700 (one row per gene and source), got 701',
     });
+  });
+});
+
+describe('kgdb bench flags → plan', () => {
+  it('spells out each mode’s defaults', () => {
+    expect(parseBenchFlags({ seed: '42' })).toEqual({
+      mode: 'in-process',
+      dataset: { genes: 5000, evidence: 25_000, seed: 42 },
+      current: false,
+      fresh: false,
+      iterations: 20,
+      warmup: 2,
+      search: 'pkd',
+    });
+    expect(parseBenchFlags({ seed: '7', http: true, connections: '1,10', readme: 'README.md' })).toEqual({
+      mode: 'http',
+      dataset: { genes: 20_000, evidence: 57_000, seed: 7 },
+      current: false,
+      fresh: false,
+      connections: [1, 10],
+      durationSeconds: 10,
+      warmupSeconds: 2,
+      readme: 'README.md',
+    });
+  });
+
+  it.each([
+    [{ seed: '42', duration: '5' }, '--duration', /applies to --http only/],
+    [{ seed: '42', http: true, iterations: '5' }, '--iterations', /applies to the in-process benchmark/],
+    [{ seed: '42', current: true, fresh: true }, '--fresh', /contradicts --current/],
+    [{ seed: '42', http: true, connections: '10,10' }, '--connections', /repeated/],
+    [{ seed: 'x' }, '--seed', /whole number/],
+  ])('refuses %o naming %s', (flags, parameter, detail) => {
+    expect(() => parseBenchFlags(flags)).toThrow(KgdbError);
+    try {
+      parseBenchFlags(flags);
+    } catch (raw) {
+      expect(raw).toMatchObject({ code: 'INVALID_PARAMETER', parameter });
+      expect((raw as KgdbError).message).toMatch(detail);
+    }
   });
 });

@@ -5,6 +5,7 @@ import { DEFAULT_GUARD_THRESHOLDS } from '../../src/config.js';
 import { seedDemo } from '../../src/data/demo/seed-demo.js';
 import type { Measured } from '../../src/rollout/guard/guard-measure.js';
 import { verdictRow, writeVerdict } from '../../src/rollout/guard/guard-verdict-store.js';
+import { APP_VERSION } from '../../src/version.js';
 import { VIEWS } from '../../src/views/defs/index.js';
 import { addUser, bearer, buildAuthTestApp, loginAs } from '../auth/auth-test-kit.js';
 import { createTestDatabase, startFlagsAtZero, type TestDatabase } from '../helpers/db.js';
@@ -224,10 +225,29 @@ describe('the console page and its assets', () => {
     );
   });
 
-  it('the root links to the console and the API docs', async () => {
-    const res = await app.inject({ method: 'GET', url: '/' });
-    expect(res.statusCode).toBe(200);
-    expect(res.body).toContain('href="/console"');
-    expect(res.body).toContain('href="/docs"');
+  it('the root answers a browser with a page of links, anyone else with the same links as JSON', async () => {
+    const browser = await app.inject({
+      method: 'GET',
+      url: '/',
+      headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' },
+    });
+    expect(browser.statusCode).toBe(200);
+    expect(browser.headers['content-type']).toMatch(/^text\/html/);
+    expect(browser.headers.vary).toBe('Accept');
+    expect(browser.body).toContain('href="/console"');
+    expect(browser.body).toContain('href="/docs"');
+
+    for (const accept of [undefined, '*/*', 'application/json', 'text/html;q=0.5, application/json']) {
+      const res = await app.inject({ method: 'GET', url: '/', headers: accept ? { accept } : {} });
+      expect(res.statusCode, accept).toBe(200);
+      expect(res.headers['content-type'], accept).toMatch(/^application\/json/);
+      const index = res.json();
+      expect(index.name).toBe('kgdb');
+      expect(index.version).toBe(APP_VERSION);
+      for (const path of Object.values(index.links) as string[]) {
+        const linked = await app.inject({ method: 'GET', url: path });
+        expect(linked.statusCode, path).not.toBe(404);
+      }
+    }
   });
 });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatSeedSummary, parseSeedFlags } from '../../src/cli/commands/seed.js';
-import { defaultNow, validateDemoOptions } from '../../src/data/demo/demo-options.js';
-import { DEFAULT_DEMO } from '../../src/data/demo/seed-demo.js';
+import { DEFAULT_DEMO, defaultNow, validateDemoOptions } from '../../src/data/demo/demo-options.js';
 import { KgdbError } from '../../src/errors.js';
 
 const errorOf = (fn: () => unknown) => {

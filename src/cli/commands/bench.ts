@@ -1,39 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { Command } from 'commander';
-import { buildApp } from '../../app/build-app.js';
-import { type Composition, compose } from '../../app/compose.js';
-import { type ArmName, type ArmServer, startArmServer } from '../../bench/arm-server.js';
-import { prepareBenchDatabase } from '../../bench/bench-database.js';
-import { recordStatements } from '../../bench/direct-sql.js';
-import { fixedArmService } from '../../bench/fixed-arm.js';
-import {
-  type BenchArm,
-  type BenchReport,
-  formatBenchTable,
-  geneBenchCases,
-  type LegacyBenchArm,
-  runGeneBench,
-} from '../../bench/genes-bench.js';
-import { type HttpBenchReport, runHttpBench } from '../../bench/http-bench.js';
-import { formatHttpBenchMarkdown, replaceReadmeSection } from '../../bench/http-bench-report.js';
-import type { Config } from '../../config.js';
-import { openDatabase } from '../../db/database.js';
-import type { Pool } from '../../db/pool.js';
-import { KgdbError, toError } from '../../errors.js';
-import { cachedLegacyFacts } from '../../genes/cached-gene-repository.js';
-import { createLegacyGeneRepository } from '../../genes/legacy/legacy-gene-repository.js';
-import { createViewGeneRepository } from '../../genes/views/view-gene-repository.js';
-import { createLogger, type Logger } from '../../logger.js';
-import { progressBar } from './progress-bar.js';
+import type { BenchPlan } from '../../bench/bench-plan.js';
+import { KgdbError } from '../../errors.js';
 import { runCommand } from './run.js';
 import { parseDatasetSize } from './seed.js';
 
 /** Options without a commander default are undefined when not given: each mode rejects the other's. */
-interface BenchFlags {
+export interface BenchFlags {
   http?: boolean;
   genes?: string;
   evidence?: string;
@@ -112,30 +84,45 @@ function rejectGiven(flags: BenchFlags, keys: readonly (keyof BenchFlags)[], why
   }
 }
 
-/** The views arm uncached: what a cache miss costs. */
-async function viewsArm(composed: Composition, pool: Pool): Promise<BenchArm> {
-  const genes = createViewGeneRepository(pool);
-  return { app: await buildApp({ ...composed.parts, genes: fixedArmService('views', genes) }), genes };
-}
-
-/** The legacy arm as the server builds it: its list facts cached (and invalidated) as in production. */
-async function legacyArm(composed: Composition, pool: Pool): Promise<LegacyBenchArm> {
-  const recorder = recordStatements(pool);
-  const genes = createLegacyGeneRepository(recorder.db, {
-    cachedFacts: cachedLegacyFacts(composed.caching.cache),
-  });
-  const app = await buildApp({ ...composed.parts, genes: fixedArmService('legacy', genes) });
-  return { app, genes, recorder, pool };
-}
-
-async function datasetFacts(pool: Pool) {
-  const { rows } = await pool.query<{ genes: number; evidence: number; scored: number; version: string }>(
-    `select (select count(*) from genes)::int as genes, (select count(*) from gene_evidence)::int as evidence,
-            (select count(*) from gene_scores)::int as scored, current_setting('server_version') as version`,
-  );
-  const row = rows[0];
-  if (!row) throw new Error('no dataset facts');
-  return row;
+/** Checks the flags of the mode given and spells out its defaults, or throws INVALID_PARAMETER naming the flag. Pure. */
+export function parseBenchFlags(flags: BenchFlags): BenchPlan {
+  if (flags.current && flags.fresh) {
+    throw new KgdbError('INVALID_PARAMETER', {
+      parameter: '--fresh',
+      detail: '--fresh rebuilds the scratch database; it contradicts --current',
+    });
+  }
+  const dataset = { ...benchDatasetSize(flags), seed: wholeNumber('--seed', flags.seed, 0) };
+  const common = {
+    dataset,
+    current: flags.current === true,
+    fresh: flags.fresh === true,
+    ...(flags.json !== undefined && { json: flags.json }),
+  };
+  if (flags.http) {
+    rejectGiven(
+      flags,
+      IN_PROCESS_ONLY,
+      'applies to the in-process benchmark; --http runs for --duration seconds',
+    );
+    return {
+      ...common,
+      mode: 'http',
+      connections: connectionList(flags.connections ?? '1,10,50,200'),
+      durationSeconds: wholeNumber('--duration', flags.duration ?? '10', 1, 3600),
+      warmupSeconds: wholeNumber('--warmup-duration', flags.warmupDuration ?? '2', 0, 600),
+      ...(flags.readme !== undefined && { readme: flags.readme }),
+      ...(flags.cpuProf !== undefined && { cpuProf: flags.cpuProf }),
+    };
+  }
+  rejectGiven(flags, HTTP_ONLY, 'applies to --http only');
+  return {
+    ...common,
+    mode: 'in-process',
+    iterations: wholeNumber('--iterations', flags.iterations ?? '20', 1),
+    warmup: wholeNumber('--warmup', flags.warmup ?? '2', 0),
+    search: flags.search ?? 'pkd',
+  };
 }
 
 export function registerBench(program: Command): void {
@@ -173,201 +160,10 @@ database error, or an arm answered non-200 (with --http: its first request; late
     )
     .action((flags: BenchFlags) =>
       runCommand(async ({ config, logger }) => {
-        if (flags.current && flags.fresh) {
-          throw new KgdbError('INVALID_PARAMETER', {
-            parameter: '--fresh',
-            detail: '--fresh rebuilds the scratch database; it contradicts --current',
-          });
-        }
-        if (flags.http) return runHttp(flags, config, logger);
-        rejectGiven(flags, HTTP_ONLY, 'applies to --http only');
-        const dataset = {
-          ...benchDatasetSize(flags),
-          seed: wholeNumber('--seed', flags.seed, 0),
-        };
-        const options = {
-          iterations: wholeNumber('--iterations', flags.iterations ?? '20', 1),
-          warmup: wholeNumber('--warmup', flags.warmup ?? '2', 0),
-        };
-        const progress = progressBar(logger);
-        const server = await openDatabase(config, logger);
-        let scratch: { name: string; pool: Pool } | undefined;
-        try {
-          scratch = flags.current
-            ? undefined
-            : await prepareBenchDatabase(server.url, dataset, {
-                fresh: flags.fresh === true,
-                logger,
-                progress,
-              });
-          const pool = scratch?.pool ?? server.pool;
-          const facts = await datasetFacts(pool);
-          // The production graph (cache, listeners) with one app per arm built from its parts.
-          const composed = await compose({
-            pool,
-            logger: createLogger('silent'),
-            jwtSecret: randomBytes(32).toString('base64url'),
-            guard: false,
-          });
-          const arms = { legacy: await legacyArm(composed, pool), views: await viewsArm(composed, pool) };
-          const started = new Date();
-          try {
-            const cases = await runGeneBench(arms, geneBenchCases(flags.search ?? 'pkd'), options, progress);
-            const report: BenchReport = {
-              started_at: started.toISOString(),
-              dataset: {
-                genes: facts.genes,
-                evidence: facts.evidence,
-                scored_genes: facts.scored,
-                database: scratch?.name ?? 'current',
-              },
-              environment: {
-                node: process.version,
-                postgres: facts.version,
-                platform: `${os.platform()} ${os.arch()}, ${os.cpus().length} CPUs`,
-              },
-              options,
-              cases,
-            };
-            process.stdout.write(formatBenchTable(report));
-            if (flags.json) await writeFile(flags.json, `${JSON.stringify(report, null, 2)}\n`);
-          } finally {
-            await arms.legacy.app.close();
-            await arms.views.app.close();
-            await composed.app.close();
-          }
-        } finally {
-          await scratch?.pool.end();
-          await server.close();
-        }
+        const plan = parseBenchFlags(flags); // bad flags fail here, before a database is opened
+        const { runBench } = await import('../../bench/bench-runs.js');
+        const { progressBar } = await import('./progress-bar.js');
+        await runBench(plan, config, logger, progressBar(logger));
       }),
     );
-}
-
-/** What reproduces an HTTP run: the measuring options spelled out, output options left out. */
-function httpCommand(config: Config, flags: BenchFlags, parts: Record<string, string | number>): string {
-  // The data dir says which embedded server holds the dataset; a DATABASE_URL would carry its password.
-  const env =
-    config.databaseUrl === undefined && process.env.KGDB_DATA_DIR
-      ? `KGDB_DATA_DIR=${process.env.KGDB_DATA_DIR} `
-      : '';
-  const options = Object.entries(parts).map(([key, value]) => `${optionName(key)} ${value}`);
-  return `${env}npx kgdb bench --http ${options.join(' ')}${flags.current ? ' --current' : ''}`;
-}
-
-async function readReadme(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (raw) {
-    throw new KgdbError('INVALID_PARAMETER', {
-      parameter: '--readme',
-      detail: `--readme: cannot read ${file}: ${toError(raw).message}`,
-    });
-  }
-}
-
-/** The absolute path of --cpu-prof's folder, made if missing. */
-async function profileDir(dir: string): Promise<string> {
-  const absolute = path.resolve(dir);
-  try {
-    await mkdir(absolute, { recursive: true });
-    await access(absolute, constants.W_OK);
-    return absolute;
-  } catch (raw) {
-    throw new KgdbError('INVALID_PARAMETER', {
-      parameter: '--cpu-prof',
-      detail: `--cpu-prof: cannot write profiles into ${absolute}: ${toError(raw).message}`,
-    });
-  }
-}
-
-/** `kgdb bench --http`: one server per arm in its own process, autocannon here (docs/benchmarks.md). */
-async function runHttp(flags: BenchFlags, config: Config, logger: Logger): Promise<void> {
-  rejectGiven(
-    flags,
-    IN_PROCESS_ONLY,
-    'applies to the in-process benchmark; --http runs for --duration seconds',
-  );
-  const dataset = {
-    ...benchDatasetSize(flags),
-    seed: wholeNumber('--seed', flags.seed, 0),
-  };
-  const options = {
-    connections: connectionList(flags.connections ?? '1,10,50,200'),
-    durationSeconds: wholeNumber('--duration', flags.duration ?? '10', 1, 3600),
-    warmupSeconds: wholeNumber('--warmup-duration', flags.warmupDuration ?? '2', 0, 600),
-  };
-  // Before the minutes of load, not after: a README without its markers, or a profile folder that cannot be
-  // made, fails now.
-  if (flags.readme) replaceReadmeSection(await readReadme(flags.readme), '', flags.readme);
-  const cpuProfileDir = flags.cpuProf === undefined ? undefined : await profileDir(flags.cpuProf);
-  const progress = progressBar(logger);
-  const db = await openDatabase(config, logger);
-  let scratch: { name: string; url: string; pool: Pool } | undefined;
-  const servers: Partial<Record<ArmName, ArmServer>> = {};
-  try {
-    scratch = flags.current
-      ? undefined
-      : await prepareBenchDatabase(db.url, dataset, { fresh: flags.fresh === true, logger, progress });
-    const facts = await datasetFacts(scratch?.pool ?? db.pool);
-    // Both pinned in code, so they share the one database; each has the pool `kgdb serve` would have.
-    for (const arm of ['legacy', 'views'] as const) {
-      servers[arm] = await startArmServer({
-        arm,
-        databaseUrl: scratch?.url ?? db.url,
-        poolSize: config.poolSize,
-        redisUrl: config.redisUrl,
-        ...(cpuProfileDir && { cpuProfileDir }),
-      });
-    }
-    const started = new Date();
-    const cpus = os.cpus();
-    const environment = {
-      node: process.version,
-      postgres: facts.version,
-      platform: `${os.platform()} ${os.arch()}`,
-      cpu: `${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}`,
-      memory_gb: Math.round(os.totalmem() / 2 ** 30),
-      load_average: Math.round((os.loadavg()[0] ?? 0) * 100) / 100,
-      pool_size: config.poolSize,
-      redis: config.redisUrl !== undefined,
-    };
-    const cases = await runHttpBench(servers as Record<ArmName, ArmServer>, options, progress);
-    const report: HttpBenchReport = {
-      started_at: started.toISOString(),
-      command: httpCommand(config, flags, {
-        genes: dataset.genes,
-        evidence: dataset.evidence,
-        seed: dataset.seed,
-        connections: options.connections.join(','),
-        duration: options.durationSeconds,
-        warmupDuration: options.warmupSeconds,
-      }),
-      dataset: {
-        genes: facts.genes,
-        evidence: facts.evidence,
-        scored_genes: facts.scored,
-        database: scratch?.name ?? 'current',
-      },
-      environment,
-      options: {
-        connections: options.connections,
-        duration_s: options.durationSeconds,
-        warmup_s: options.warmupSeconds,
-      },
-      cases,
-    };
-    const markdown = formatHttpBenchMarkdown(report);
-    process.stdout.write(markdown);
-    if (flags.json) await writeFile(flags.json, `${JSON.stringify(report, null, 2)}\n`);
-    // Read again: the file may have changed during the run.
-    if (flags.readme) {
-      const text = await readReadme(flags.readme);
-      await writeFile(flags.readme, replaceReadmeSection(text, markdown, flags.readme));
-    }
-  } finally {
-    for (const server of Object.values(servers)) await server.close();
-    await scratch?.pool.end();
-    await db.close();
-  }
 }

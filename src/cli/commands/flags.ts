@@ -2,7 +2,7 @@ import os from 'node:os';
 import type { Command } from 'commander';
 import { KgdbError } from '../../errors.js';
 import { atLastStep } from '../../rollout/flags/flag-rules.js';
-import { createFlagStore, type FlagStore } from '../../rollout/flags/flag-store.js';
+import type { FlagStore } from '../../rollout/flags/flag-store.js';
 import type { Flag, FlagAudit, FlagChange, FlagPatch } from '../../rollout/flags/flag-types.js';
 import { runWithDatabase } from './run.js';
 
@@ -112,7 +112,10 @@ async function advanceOrStay(store: FlagStore, key: string, audit: FlagAudit): P
 }
 
 const withStore = (fn: (store: FlagStore) => Promise<void>) =>
-  runWithDatabase((db) => fn(createFlagStore(db.pool)));
+  runWithDatabase(async (db) => {
+    const { createFlagStore } = await import('../../rollout/flags/flag-store.js');
+    await fn(createFlagStore(db.pool));
+  });
 
 export function registerFlags(program: Command): void {
   const flags = program

@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { formatImportSummary } from '../../data/import/format-import-summary.js';
-import { importFiles } from '../../data/import/import-files.js';
-import { progressBar } from './progress-bar.js';
 import { runWithDatabase } from './run.js';
 
 export function registerImport(program: Command): void {
@@ -25,6 +22,9 @@ import running; database unreachable).`,
     )
     .action((paths: string[]) =>
       runWithDatabase(async (db, { logger }) => {
+        const { formatImportSummary } = await import('../../data/import/format-import-summary.js');
+        const { importFiles } = await import('../../data/import/import-files.js');
+        const { progressBar } = await import('./progress-bar.js');
         const summary = await importFiles(db.pool, paths, progressBar(logger));
         process.stdout.write(formatImportSummary(summary));
       }),

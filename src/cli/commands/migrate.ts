@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { openDatabase } from '../../db/database.js';
-import { migrate } from '../../db/migrate.js';
 import { runCommand } from './run.js';
 
 export function registerMigrate(program: Command): void {
@@ -9,6 +7,8 @@ export function registerMigrate(program: Command): void {
     .description('Apply pending table migrations (idempotent; waits for a concurrent migrate)')
     .action(() =>
       runCommand(async ({ config, logger }) => {
+        const { openDatabase } = await import('../../db/database.js');
+        const { migrate } = await import('../../db/migrate.js');
         const db = await openDatabase(config, logger);
         try {
           const applied = await migrate(db.pool, logger);

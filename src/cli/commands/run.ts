@@ -1,8 +1,7 @@
 import { type Config, ConfigError, loadConfig } from '../../config.js';
-import { type Database, openDatabase } from '../../db/database.js';
-import { migrate } from '../../db/migrate.js';
+import type { Database } from '../../db/database.js';
 import { KgdbError, toError } from '../../errors.js';
-import { createLogger, type Logger } from '../../logger.js';
+import type { Logger } from '../../logger.js';
 
 export interface CommandContext {
   config: Config;
@@ -20,6 +19,9 @@ export async function runCommand(fn: (ctx: CommandContext) => Promise<void>): Pr
     process.exitCode = 1;
     return;
   }
+  // Loaded here, not at the top: `kgdb --help` must not pay for pino, pg or the migrations (each command file
+  // imports its heavy modules inside its action for the same reason).
+  const { createLogger } = await import('../../logger.js');
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 2);
   try {
     await fn({ config, logger });
@@ -35,16 +37,24 @@ export async function runCommand(fn: (ctx: CommandContext) => Promise<void>): Pr
 }
 
 /** Opens the database (embedded or DATABASE_URL), brings the schema up to date, runs fn, always closes. */
+export async function withMigratedDatabase(
+  ctx: CommandContext,
+  fn: (db: Database) => Promise<void>,
+): Promise<void> {
+  const { openDatabase } = await import('../../db/database.js');
+  const { migrate } = await import('../../db/migrate.js');
+  const db = await openDatabase(ctx.config, ctx.logger);
+  try {
+    await migrate(db.pool, ctx.logger);
+    await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+/** runCommand around withMigratedDatabase, for commands with nothing to check before the database opens. */
 export async function runWithDatabase(
   fn: (db: Database, ctx: CommandContext) => Promise<void>,
 ): Promise<void> {
-  await runCommand(async (ctx) => {
-    const db = await openDatabase(ctx.config, ctx.logger);
-    try {
-      await migrate(db.pool, ctx.logger);
-      await fn(db, ctx);
-    } finally {
-      await db.close();
-    }
-  });
+  await runCommand((ctx) => withMigratedDatabase(ctx, (db) => fn(db, ctx)));
 }

@@ -1,11 +1,8 @@
 import type { Command } from 'commander';
-import { type DemoOptions, MAX_EVIDENCE_PER_GENE } from '../../data/demo/demo-options.js';
-import { DEFAULT_DEMO, type DemoSummary, replaceDemo, seedDemo } from '../../data/demo/seed-demo.js';
-import { openDatabase } from '../../db/database.js';
-import { migrate } from '../../db/migrate.js';
+import { DEFAULT_DEMO, type DemoOptions, MAX_EVIDENCE_PER_GENE } from '../../data/demo/demo-options.js';
+import type { DemoSummary } from '../../data/demo/seed-demo.js';
 import { KgdbError } from '../../errors.js';
-import { progressBar } from './progress-bar.js';
-import { runCommand } from './run.js';
+import { runCommand, withMigratedDatabase } from './run.js';
 
 /** The flags as commander hands them over: strings, or undefined when absent. */
 export interface RawSeedFlags {
@@ -108,16 +105,14 @@ Exit codes: 0 seeded; 1 nothing written (invalid flags, INVALID_PARAMETER; genes
 --replace, CONFLICT; database unreachable).`,
     )
     .action((flags: RawSeedFlags) =>
-      runCommand(async ({ config, logger }) => {
+      runCommand(async (ctx) => {
         const { options, replace } = parseSeedFlags(flags); // bad flags fail here, before a database is opened
-        const db = await openDatabase(config, logger);
-        try {
-          await migrate(db.pool, logger);
+        await withMigratedDatabase(ctx, async (db) => {
+          const { replaceDemo, seedDemo } = await import('../../data/demo/seed-demo.js');
+          const { progressBar } = await import('./progress-bar.js');
           const run = replace ? replaceDemo : seedDemo;
-          process.stdout.write(formatSeedSummary(await run(db.pool, options, progressBar(logger))));
-        } finally {
-          await db.close();
-        }
+          process.stdout.write(formatSeedSummary(await run(db.pool, options, progressBar(ctx.logger))));
+        });
       }),
     );
 }

@@ -10,10 +10,8 @@ import {
   parseApiTokenInput,
 } from '../../auth/issue-api-token.js';
 import { ROLES } from '../../auth/roles.js';
-import { type Database, openDatabase } from '../../db/database.js';
-import { migrate } from '../../db/migrate.js';
 import { KgdbError } from '../../errors.js';
-import { type CommandContext, runCommand } from './run.js';
+import { runCommand, withMigratedDatabase } from './run.js';
 
 interface CreateOptions {
   role: string;
@@ -48,16 +46,6 @@ export function formatTokenList(tokens: ApiToken[], now: Date): string {
   return `${['id', 'prefix', 'role', 'status', 'last_used', 'expires', 'name'].join('\t')}\n${rows.join('\n')}\n`;
 }
 
-async function withDatabase(ctx: CommandContext, fn: (db: Database) => Promise<void>): Promise<void> {
-  const db = await openDatabase(ctx.config, ctx.logger);
-  try {
-    await migrate(db.pool, ctx.logger);
-    await fn(db);
-  } finally {
-    await db.close();
-  }
-}
-
 export function registerTokens(program: Command): void {
   const tokens = program
     .command('tokens')
@@ -73,7 +61,7 @@ export function registerTokens(program: Command): void {
       runCommand(async (ctx) => {
         const input: ApiTokenInput = { role: opts.role, name: opts.name, expiresDays: opts.expiresDays };
         parseApiTokenInput(input, new Date()); // bad flags fail here, before a database is opened
-        await withDatabase(ctx, async (db) => {
+        await withMigratedDatabase(ctx, async (db) => {
           process.stdout.write(formatTokenCreated(await issueApiToken(db.pool, input)));
         });
       }),
@@ -84,7 +72,7 @@ export function registerTokens(program: Command): void {
     .description('List API tokens (prefix, role, status; never the tokens themselves)')
     .action(() =>
       runCommand((ctx) =>
-        withDatabase(ctx, async (db) => {
+        withMigratedDatabase(ctx, async (db) => {
           process.stdout.write(formatTokenList(await createApiTokenRepository(db.pool).list(), new Date()));
         }),
       ),
@@ -103,7 +91,7 @@ export function registerTokens(program: Command): void {
             detail: `id: expected a whole number, got '${rawId}'`,
           });
         }
-        await withDatabase(ctx, async (db) => {
+        await withMigratedDatabase(ctx, async (db) => {
           const revoked = await createApiTokenRepository(db.pool).revoke(Number(rawId));
           if (!revoked)
             throw new KgdbError('NOT_FOUND', { parameter: 'id', detail: `No API token with id ${rawId}` });

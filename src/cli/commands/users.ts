@@ -1,11 +1,9 @@
 import type { Command } from 'commander';
-import { type CreatedUser, createUser } from '../../auth/create-user.js';
+import type { CreatedUser } from '../../auth/create-user.js';
 import { type NewUserInput, parseNewUser } from '../../auth/new-user.js';
 import { ROLES } from '../../auth/roles.js';
 import { checkUnlockEmail, type UnlockedUser, unlockUser } from '../../auth/unlock-user.js';
-import { openDatabase } from '../../db/database.js';
-import { migrate } from '../../db/migrate.js';
-import { runCommand } from './run.js';
+import { runCommand, withMigratedDatabase } from './run.js';
 
 interface CreateOptions {
   email: string;
@@ -45,7 +43,7 @@ export function registerUsers(program: Command): void {
       '\nExit codes: 0 created; 1 invalid input, duplicate email/username, or database error.',
     )
     .action((opts: CreateOptions) =>
-      runCommand(async ({ config, logger }) => {
+      runCommand(async (ctx) => {
         const input: NewUserInput = {
           email: opts.email,
           role: opts.role,
@@ -54,13 +52,10 @@ export function registerUsers(program: Command): void {
           full_name: opts.fullName,
         };
         parseNewUser(input); // bad flags fail here, before a database is opened
-        const db = await openDatabase(config, logger);
-        try {
-          await migrate(db.pool, logger);
+        await withMigratedDatabase(ctx, async (db) => {
+          const { createUser } = await import('../../auth/create-user.js');
           process.stdout.write(formatUserCreated(await createUser(db.pool, input)));
-        } finally {
-          await db.close();
-        }
+        });
       }),
     );
 
@@ -70,15 +65,11 @@ export function registerUsers(program: Command): void {
     .requiredOption('--email <email>', 'login email of the account (case-insensitive)')
     .addHelpText('after', '\nExit codes: 0 unlocked (or was not locked); 1 no such user, or database error.')
     .action((opts: { email: string }) =>
-      runCommand(async ({ config, logger }) => {
+      runCommand(async (ctx) => {
         checkUnlockEmail(opts.email); // before a database is opened
-        const db = await openDatabase(config, logger);
-        try {
-          await migrate(db.pool, logger);
+        await withMigratedDatabase(ctx, async (db) => {
           process.stdout.write(formatUserUnlocked(await unlockUser(db.pool, opts.email)));
-        } finally {
-          await db.close();
-        }
+        });
       }),
     );
 }

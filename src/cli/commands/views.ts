@@ -1,11 +1,7 @@
 import type { Command } from 'commander';
-import { applyViews } from '../../views/apply.js';
 import type { ApplyReport } from '../../views/apply-report.js';
-import { VIEWS } from '../../views/defs/index.js';
 import type { RefreshResult } from '../../views/refresh-matview.js';
-import { createRefresher } from '../../views/refresher.js';
-import { type ViewStatusReport, viewStatus } from '../../views/status.js';
-import { progressBar } from './progress-bar.js';
+import type { ViewStatusReport } from '../../views/status.js';
 import { runWithDatabase } from './run.js';
 
 export function registerViews(program: Command): void {
@@ -23,6 +19,8 @@ export function registerViews(program: Command): void {
     )
     .action((opts: { json?: boolean }) =>
       runWithDatabase(async (db) => {
+        const { VIEWS } = await import('../../views/defs/index.js');
+        const { viewStatus } = await import('../../views/status.js');
         const report = await viewStatus(db.pool, VIEWS);
         process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
         process.exitCode = report.ok ? 0 : 1;
@@ -39,6 +37,9 @@ export function registerViews(program: Command): void {
     .addHelpText('after', '\nExit codes: 0 applied (or nothing to do), 1 failed and nothing was changed.')
     .action((opts: { prune?: boolean; cascade?: boolean }) =>
       runWithDatabase(async (db, { logger }) => {
+        const { VIEWS } = await import('../../views/defs/index.js');
+        const { applyViews } = await import('../../views/apply.js');
+        const { progressBar } = await import('./progress-bar.js');
         const report = await applyViews(db.pool, VIEWS, {
           prune: opts.prune === true,
           cascade: opts.cascade === true,
@@ -60,6 +61,9 @@ export function registerViews(program: Command): void {
     )
     .action((name: string | undefined, opts: { force?: boolean }) =>
       runWithDatabase(async (db, { logger }) => {
+        const { VIEWS } = await import('../../views/defs/index.js');
+        const { createRefresher } = await import('../../views/refresher.js');
+        const { progressBar } = await import('./progress-bar.js');
         const refresher = createRefresher({ pool: db.pool, views: VIEWS, listen: false, logger });
         const results = await refresher.refresh(name === undefined ? undefined : [name], {
           force: opts.force === true,

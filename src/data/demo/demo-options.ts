@@ -50,3 +50,11 @@ export function defaultNow(clock: Date): Date {
   const hour = 3_600_000;
   return new Date(Math.floor(clock.getTime() / hour) * hour);
 }
+
+/** The dataset `npm start` loads into an empty database: upstream's production scale, ratio 1 : 5 : 40. */
+export const DEFAULT_DEMO: DemoOptions = Object.freeze({
+  genes: 5_000,
+  evidence: 25_000,
+  logs: 200_000,
+  seed: 42,
+});

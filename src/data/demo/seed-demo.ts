@@ -27,14 +27,6 @@ export interface DemoSummary {
   ms: number;
 }
 
-/** The dataset `npm start` loads into an empty database: upstream's production scale, ratio 1 : 5 : 40. */
-export const DEFAULT_DEMO: DemoOptions = Object.freeze({
-  genes: 5_000,
-  evidence: 25_000,
-  logs: 200_000,
-  seed: 42,
-});
-
 /** Seeds an empty database; a database with genes is a CONFLICT (see replaceDemo). */
 export async function seedDemo(pool: Pool, options: DemoOptions, progress?: Progress): Promise<DemoSummary> {
   return runSeed(pool, options, false, progress ?? silentProgress);
