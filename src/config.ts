@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -7,6 +8,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export interface Config {
   /** External PostgreSQL; undefined = start the embedded server in dataDir. */
   databaseUrl: string | undefined;
+  /** A streaming replica of it: the views arm's reads go there (docs/read-replica.md); undefined = all on the primary. */
+  databaseReadUrl: string | undefined;
   host: string;
   port: number;
   /** Holds the embedded cluster and its credentials. */
@@ -16,6 +19,11 @@ export interface Config {
   jwtSecret: string | undefined;
   /** When set, GET /metrics requires `Authorization: Bearer <it>`; undefined = public. */
   metricsToken: string | undefined;
+  /**
+   * Which peers' X-Forwarded-For is believed for the client address (the login limit, address stickiness, the
+   * request log): false = none (the TCP peer is the client), a hop count, or proxy addresses/CIDRs.
+   */
+  trustProxy: TrustProxy;
   poolSize: number;
   /** On SIGINT/SIGTERM, how long in-flight requests may finish before their connections are closed. */
   shutdownTimeoutMs: number;
@@ -24,6 +32,9 @@ export interface Config {
   /** When and how the rollout guard acts (docs/rollout.md, "Guard"); the composition root hands it over. */
   guard: GuardSettings;
 }
+
+/** Fastify's `trustProxy` in the forms kgdb accepts (never `true`: any client could then pick its address). */
+export type TrustProxy = false | number | string[];
 
 /** The rollout guard's thresholds, owned here with their defaults (the guard itself has none). */
 export interface GuardThresholdSettings {
@@ -103,6 +114,8 @@ const DEFAULTS = {
 /** Documented for the README and `kgdb --help`; the keys are the variables loadConfig reads. */
 export const ENV_DOCS = {
   DATABASE_URL: 'postgres://… of an external PostgreSQL ≥ 14; unset = embedded server',
+  DATABASE_READ_URL:
+    "postgres://… of a streaming replica of DATABASE_URL's server: the views arm's reads go there, falling back to the primary while it is down (optional)",
   HOST: `address to listen on (${DEFAULTS.host})`,
   PORT: `port to listen on, 1..65535 (${DEFAULTS.port})`,
   KGDB_DATA_DIR: `embedded cluster and its credentials (${DEFAULTS.dataDir})`,
@@ -112,7 +125,11 @@ export const ENV_DOCS = {
     'signing secret for access tokens (≥ 32 chars); unset = generated once and kept in the database, shared by all instances',
   KGDB_METRICS_TOKEN:
     'bearer token GET /metrics requires (≥ 16 chars, no spaces); unset = /metrics is public',
+  KGDB_TRUST_PROXY:
+    'behind a load balancer: the proxies whose X-Forwarded-For names the client, as a hop count 1..10 or a comma list of addresses, CIDRs, loopback, linklocal, uniquelocal; unset = the TCP peer is the client',
   KGDB_POOL_SIZE: `PostgreSQL connections per process, 1..500 (${DEFAULTS.poolSize})`,
+  KGDB_WORKERS:
+    'kgdb serve: processes serving one port and database, 1..64 or auto (one per CPU); --workers wins (1)',
   KGDB_SHUTDOWN_TIMEOUT_S: `on SIGINT/SIGTERM, seconds in-flight requests may take to finish before their connections are closed, 1..600 (${DEFAULTS.shutdownTimeoutMs / 1000})`,
   KGDB_GUARD_MAX_ERROR_RATE: `rollout guard: roll back when the views' error rate exceeds the legacy arm's by more than this (its own rate when the control is silent), 0..1 (${DEFAULT_GUARD_THRESHOLDS.maxErrorRate})`,
   KGDB_GUARD_MAX_P99_MS: `rollout guard: roll back when the views' p99 is above this (ms, 1..60000) (${DEFAULT_GUARD_THRESHOLDS.maxP99Ms})`,
@@ -193,6 +210,37 @@ const bearerToken: Parser<string> = (raw) =>
       ? bad(`expected at least 16 characters, got ${raw.length}`)
       : ok(raw);
 
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** One trusted proxy: an address, a CIDR whose prefix fits its family, or a named range. */
+function proxyEntryProblem(entry: string): string | undefined {
+  if (PROXY_RANGES.includes(entry)) return undefined;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0)
+    return `'${entry}' is not an address, a CIDR or ${PROXY_RANGES.join('/')}`;
+  if (prefix === undefined) return undefined;
+  const bits = family === 4 ? 32 : 128;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= bits
+    ? undefined
+    : `'${entry}': the prefix must be 0..${bits}`;
+}
+
+const TRUST_PROXY_FORMS = `false, a hop count 1..10, or a comma list of addresses, CIDRs, ${PROXY_RANGES.join(', ')}`;
+
+const trustProxy: Parser<TrustProxy> = (raw) => {
+  if (raw === 'false') return ok(false);
+  if (raw === 'true')
+    return bad(`'true' would believe any client's X-Forwarded-For (allowed: ${TRUST_PROXY_FORMS})`);
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    return hops >= 1 && hops <= 10 ? ok(hops) : bad(`a hop count must be 1..10, got '${raw}'`);
+  }
+  const entries = raw.split(',').map((e) => e.trim());
+  const problems = entries.flatMap((e) => proxyEntryProblem(e) ?? []);
+  return problems.length > 0 ? bad(`${problems.join('; ')} (allowed: ${TRUST_PROXY_FORMS})`) : ok(entries);
+};
+
 /** Pure: reads `env`, collects every problem, and throws one ConfigError listing them all. */
 export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   const problems: string[] = [];
@@ -207,6 +255,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
 
   const config: Config = {
     databaseUrl: read('DATABASE_URL', urlWithScheme(['postgres', 'postgresql']), undefined),
+    databaseReadUrl: read('DATABASE_READ_URL', urlWithScheme(['postgres', 'postgresql']), undefined),
     host: read('HOST', nonEmpty, DEFAULTS.host),
     port: read('PORT', intIn(1, 65535), DEFAULTS.port),
     dataDir: path.resolve(cwd, read('KGDB_DATA_DIR', nonEmpty, DEFAULTS.dataDir)),
@@ -214,6 +263,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     logLevel: read('LOG_LEVEL', oneOf(LOG_LEVELS), DEFAULTS.logLevel),
     jwtSecret: read('JWT_SECRET', nonEmpty, undefined),
     metricsToken: read('KGDB_METRICS_TOKEN', bearerToken, undefined),
+    trustProxy: read('KGDB_TRUST_PROXY', trustProxy, false),
     poolSize: read('KGDB_POOL_SIZE', intIn(1, 500), DEFAULTS.poolSize),
     shutdownTimeoutMs:
       read('KGDB_SHUTDOWN_TIMEOUT_S', intIn(1, 600), DEFAULTS.shutdownTimeoutMs / 1000) * 1000,

@@ -88,8 +88,22 @@ const ALLOWED: Record<string, readonly string[]> = {
     'logs/legacy',
     'logs/views',
     'logs/request-log',
+    'cluster',
   ],
-  bench: [...KERNEL, 'db', 'views', 'views/defs', 'data/demo', 'genes', 'genes/legacy', 'genes/views', 'app'],
+  bench: [
+    ...KERNEL,
+    'config.ts',
+    'db',
+    'views',
+    'views/defs',
+    'data/demo',
+    'genes',
+    'genes/legacy',
+    'genes/views',
+    'app',
+  ],
+  cluster: [...KERNEL],
+  backup: [...KERNEL, 'db', 'views', 'views/defs'],
   cli: [...KERNEL, 'config.ts', 'db', 'cli/commands'],
   'cli/commands': [
     ...KERNEL,
@@ -107,6 +121,8 @@ const ALLOWED: Record<string, readonly string[]> = {
     'genes/views',
     'app',
     'bench',
+    'cluster',
+    'backup',
   ],
 };
 

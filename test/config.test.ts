@@ -46,6 +46,7 @@ describe('loadConfig', () => {
     const config = loadConfig(
       {
         DATABASE_URL: 'postgres://u:p@db:5432/kgdb',
+        DATABASE_READ_URL: 'postgres://u:p@replica:5432/kgdb',
         HOST: '0.0.0.0',
         PORT: '9000',
         KGDB_DATA_DIR: '/data',
@@ -53,6 +54,7 @@ describe('loadConfig', () => {
         LOG_LEVEL: 'debug',
         JWT_SECRET: 'x'.repeat(32),
         KGDB_METRICS_TOKEN: 'scrape-0123456789abcdef',
+        KGDB_TRUST_PROXY: '1',
         KGDB_POOL_SIZE: '25',
         KGDB_SHUTDOWN_TIMEOUT_S: '30',
         KGDB_SEED_DEMO: 'false',
@@ -68,6 +70,7 @@ describe('loadConfig', () => {
     );
     expect(config).toEqual({
       databaseUrl: 'postgres://u:p@db:5432/kgdb',
+      databaseReadUrl: 'postgres://u:p@replica:5432/kgdb',
       host: '0.0.0.0',
       port: 9000,
       dataDir: '/data',
@@ -75,6 +78,7 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       jwtSecret: 'x'.repeat(32),
       metricsToken: 'scrape-0123456789abcdef',
+      trustProxy: 1,
       poolSize: 25,
       shutdownTimeoutMs: 30_000,
       seedDemoOnEmpty: false,
@@ -135,5 +139,31 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ KGDB_METRICS_TOKEN: 'with a space in the middle' })).toThrow(
       'KGDB_METRICS_TOKEN: must not contain whitespace',
     );
+  });
+
+  it('KGDB_TRUST_PROXY: unset or false trusts no proxy; hops, addresses, CIDRs and named ranges are kept', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ KGDB_TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ KGDB_TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(
+      loadConfig({ KGDB_TRUST_PROXY: '10.0.0.0/8, 192.0.2.7,::1,fd00::/8,loopback' }).trustProxy,
+    ).toEqual(['10.0.0.0/8', '192.0.2.7', '::1', 'fd00::/8', 'loopback']);
+  });
+
+  it('KGDB_TRUST_PROXY: true, a hop count out of range, a bad address or prefix is refused naming the forms', () => {
+    const forms =
+      'allowed: false, a hop count 1..10, or a comma list of addresses, CIDRs, loopback, linklocal, uniquelocal';
+    expect(() => loadConfig({ KGDB_TRUST_PROXY: 'true' })).toThrow(
+      `KGDB_TRUST_PROXY: 'true' would believe any client's X-Forwarded-For (${forms})`,
+    );
+    expect(() => loadConfig({ KGDB_TRUST_PROXY: '11' })).toThrow(
+      "KGDB_TRUST_PROXY: a hop count must be 1..10, got '11'",
+    );
+    expect(() => loadConfig({ KGDB_TRUST_PROXY: '0' })).toThrow("a hop count must be 1..10, got '0'");
+    expect(() => loadConfig({ KGDB_TRUST_PROXY: '10.0.0.0/33,proxy.local' })).toThrow(
+      `KGDB_TRUST_PROXY: '10.0.0.0/33': the prefix must be 0..32; 'proxy.local' is not an address, a CIDR or loopback/linklocal/uniquelocal (${forms})`,
+    );
+    expect(() => loadConfig({ KGDB_TRUST_PROXY: '::1/129' })).toThrow("'::1/129': the prefix must be 0..128");
+    expect(() => loadConfig({ KGDB_TRUST_PROXY: '10.0.0.1,' })).toThrow("'' is not an address");
   });
 });

@@ -5,7 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AuthDeps } from '../auth/auth-deps.js';
 import { principalActor } from '../auth/auth-types.js';
 import { type CacheRoutesOptions, cacheRoutes } from '../cache/cache-routes.js';
-import { DEFAULT_GUARD_THRESHOLDS } from '../config.js';
+import { DEFAULT_GUARD_THRESHOLDS, type TrustProxy } from '../config.js';
 import { consoleRoutes } from '../console/console-routes.js';
 import type { ConsoleStateReader } from '../console/console-state.js';
 import type { Pool } from '../db/pool.js';
@@ -15,7 +15,7 @@ import { authPlugin, OPENAPI_SECURITY_SCHEMES } from '../http/auth-plugin.js';
 import { authRoutes } from '../http/auth-routes.js';
 import { closeConnectionsWhenClosing } from '../http/drain.js';
 import { renderError, renderNotFound } from '../http/errors.js';
-import { healthRoutes } from '../http/health-routes.js';
+import { type HealthRoutesOptions, healthRoutes } from '../http/health-routes.js';
 import { HTTP_TIMEOUTS } from '../http/http-timeouts.js';
 import { paramKeywords, useParamValidation } from '../http/params.js';
 import { echoRequestId, REQUEST_ID_HEADER, requestIdOf } from '../http/request-id.js';
@@ -43,6 +43,10 @@ import { type ViewRoutesOptions, viewRoutes } from '../views/view-routes.js';
 export interface AppParts {
   logger: Logger;
   pool: Pool;
+  /** Whose X-Forwarded-For sets request.ip (login limit, address stickiness, request log). */
+  trustProxy: TrustProxy;
+  /** With DATABASE_READ_URL: where the views arm reads now, for /health. */
+  readReplica?: HealthRoutesOptions['readReplica'];
   /** Users, API tokens, JWT secret, login limits. */
   auth: AuthDeps;
   /** Feature flags in PostgreSQL: the store the flag snapshot subscribes to. */
@@ -68,7 +72,11 @@ export interface AppParts {
 
 /** Fastify with every plugin and route, in the order their hooks need; nothing is built here. */
 export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
+  const { trustProxy } = parts;
   const app = Fastify({
+    // Fastify's types leave out its hop-count form: the same rule as a function (hop 0 is the TCP peer).
+    trustProxy:
+      typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
     // Typed as Fastify's base logger so the instance keeps the default FastifyInstance type plugins expect.
     loggerInstance: parts.logger as FastifyBaseLogger,
     // Unknown query keys must be a 400, never silently dropped (docs/api.md, "Validation").
@@ -137,7 +145,7 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
     flush: parts.rollout.writer.flush,
   });
   await app.register(authRoutes, { prefix: '/api/auth', ...parts.auth });
-  await app.register(healthRoutes, { pool: parts.pool });
+  await app.register(healthRoutes, { pool: parts.pool, readReplica: parts.readReplica });
   await app.register(geneRoutes, { prefix: '/api/genes', genes: parts.genes, bodies: parts.cache.cache });
   await app.register(statisticsRoutes, { prefix: '/api/statistics', statistics: parts.statistics });
   await app.register(logRoutes, { prefix: '/api/admin/logs', logs: parts.logs, now: parts.now });

@@ -43,6 +43,11 @@ export interface CachingOptions {
   namespaces?: readonly Namespace[];
   listenerBackoff?: { initialMs?: number; maxMs?: number };
   applicationName?: string;
+  /**
+   * With a read replica: waits until it has replayed what the primary has written (ReadRouter.waitForReplay),
+   * so an invalidation is applied only once a reload from the replica sees the change (docs/read-replica.md).
+   */
+  readBarrier?: () => Promise<void>;
 }
 
 export interface Caching {
@@ -78,6 +83,7 @@ export function createCaching(options: CachingOptions): Caching {
     logger: options.logger,
     backoff: options.listenerBackoff,
     applicationName: options.applicationName,
+    readBarrier: options.readBarrier,
   });
   return {
     cache,

@@ -2,9 +2,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Registry } from 'prom-client';
 import { type AuthDeps, createAuthDeps } from '../auth/auth-deps.js';
 import { principalUserId } from '../auth/auth-types.js';
-import { type Config, DEFAULT_GUARD_OPTIONS } from '../config.js';
+import { type Config, DEFAULT_GUARD_OPTIONS, type TrustProxy } from '../config.js';
 import { createConsoleState } from '../console/console-state.js';
 import type { Pool } from '../db/pool.js';
+import { createReadRouter, type ReadRouter, type ReadRouterOptions } from '../db/read-pool.js';
 import { cachedLegacyFacts } from '../genes/cached-gene-repository.js';
 import { createGeneService, type GeneService } from '../genes/gene-service.js';
 import { createLegacyGeneRepository } from '../genes/legacy/legacy-gene-repository.js';
@@ -30,11 +31,18 @@ import { type Caching, type CachingOptions, createCaching } from './caching.js';
 
 export interface ComposeOptions {
   pool: Pool;
+  /**
+   * DATABASE_READ_URL's pool: the views arm's reads (gene list and detail, statistics, admin logs) go to this
+   * replica, everything else stays on `pool` (docs/read-replica.md). Omitted: everything reads `pool`.
+   */
+  readPool?: Pool | undefined;
   logger: Logger;
   /** Signs session tokens: every instance on one database uses the same one (resolveJwtSecret). */
   jwtSecret: string;
   /** KGDB_METRICS_TOKEN: when set, GET /metrics wants it. */
   metricsToken?: string | undefined;
+  /** KGDB_TRUST_PROXY: whose X-Forwarded-For names the client; default false (the TCP peer is the client). */
+  trustProxy?: TrustProxy;
   /** REDIS_URL: a cache layer shared between instances. */
   redisUrl?: string | undefined;
   /** The rollout guard's settings; false: no guard in this process. */
@@ -53,6 +61,8 @@ export interface ComposeOptions {
     cache?: Pick<CachingOptions, 'memory' | 'listenerBackoff' | 'applicationName'>;
     /** Login rate limit and account lockout policy. */
     auth?: Partial<Pick<AuthDeps, 'loginRateLimit' | 'loginLockout'>>;
+    /** The read replica's recheck backoff and replay wait cap. */
+    readReplica?: Pick<ReadRouterOptions, 'recheck' | 'maxReplayWaitMs'>;
   };
 }
 
@@ -68,6 +78,8 @@ export interface Composition {
   genes: GeneService;
   logs: LogService;
   metrics: Metrics;
+  /** Where the views arm's reads go, with a read pool. */
+  readRouter: ReadRouter | undefined;
   /** The guard leader loop, when this composition runs one. */
   guard: GuardLoop | undefined;
   /** Starts the work between requests: the rollout window writes and the guard leader loop. */
@@ -83,6 +95,10 @@ export async function compose(options: ComposeOptions): Promise<Composition> {
   const { pool, logger } = options;
   const swaps = options.swaps ?? {};
   const metrics = options.metrics ?? createMetrics(new Registry());
+  const reads =
+    options.readPool &&
+    createReadRouter({ primary: pool, replica: options.readPool, logger, ...swaps.readReplica });
+  if (reads) metrics.watch({ readReplica: reads });
   // One store for the API and the snapshot, so this instance's own changes apply locally at once; other
   // instances' arrive through LISTEN (flag-snapshot.ts).
   const flags = createFlagStore(pool);
@@ -99,6 +115,8 @@ export async function compose(options: ComposeOptions): Promise<Composition> {
     metrics: metrics.registry,
     logger,
     ...swaps.cache,
+    // A change reaches the cache once the replica has replayed it: a reload must not bring back older data.
+    readBarrier: reads && (() => reads.waitForReplay()),
   });
   const rollout = createRolloutDeps({
     ...swaps.rollout,
@@ -116,21 +134,28 @@ export async function compose(options: ComposeOptions): Promise<Composition> {
     await flagSnapshot.start();
     await caching.start();
 
+    // With a replica, callers are served from it, but comparisons read the views on the primary, where the
+    // control reads: the replica's replay lag must not show as a mismatch (docs/read-replica.md).
     const genes = createGeneService({
       // The legacy arm caches nothing but its list facts, as upstream did.
       legacy: createLegacyGeneRepository(pool, { cachedFacts: cachedLegacyFacts(caching.cache) }),
       views: createViewGeneRepository(pool),
+      servedViews: reads && createViewGeneRepository(reads),
       cache: caching.cache,
       rollout: rollout.armSwitch,
     });
     const logs = createLogService({
       legacy: createLegacyLogRepository(pool),
       views: createViewLogRepository(pool),
+      servedViews: reads && createViewLogRepository(pool, reads),
       rollout: rollout.armSwitch,
     });
     genes.registerExperiments(rollout.experiments);
     logs.registerExperiments(rollout.experiments);
-    const statistics = createCachedStatisticsRepository(createStatisticsRepository(pool), caching.cache);
+    const statistics = createCachedStatisticsRepository(
+      createStatisticsRepository(reads ?? pool),
+      caching.cache,
+    );
     const requestLog = createRequestLogWriter({
       db: pool,
       onFlushError: (err, rows) => logger.warn({ err, rows }, 'request log flush failed; rows dropped'),
@@ -156,6 +181,8 @@ export async function compose(options: ComposeOptions): Promise<Composition> {
     const core = {
       logger,
       pool,
+      trustProxy: options.trustProxy ?? false,
+      readReplica: reads,
       auth: createAuthDeps(pool, {
         ...swaps.auth,
         jwtSecret: options.jwtSecret,
@@ -197,6 +224,7 @@ export async function compose(options: ComposeOptions): Promise<Composition> {
       await rollout.stop();
       await caching.close();
       await flagSnapshot.stop();
+      reads?.close();
       metrics.close();
     });
     return {
@@ -209,6 +237,7 @@ export async function compose(options: ComposeOptions): Promise<Composition> {
       genes,
       logs,
       metrics,
+      readRouter: reads,
       guard: guard || undefined,
       startBackground() {
         rollout.start();
@@ -220,6 +249,7 @@ export async function compose(options: ComposeOptions): Promise<Composition> {
     await rollout.stop();
     await caching.close();
     await flagSnapshot.stop();
+    reads?.close();
     metrics.close();
     throw err;
   }

@@ -36,6 +36,13 @@ export interface CacheInvalidatorOptions {
   logger?: Logger;
   backoff?: { initialMs?: number; maxMs?: number };
   applicationName?: string;
+  /**
+   * Resolves once every read the cache's loaders send from then on sees all the changes committed before it
+   * was called (the loaders read a replica that must first replay them). When given, each change is applied
+   * only after it: a namespace dropped sooner could be refilled from data older than the change. Omitted =
+   * the loaders read where the changes are committed, and a change is applied the moment it arrives.
+   */
+  readBarrier?: () => Promise<void>;
 }
 
 export interface CacheInvalidator {
@@ -43,6 +50,8 @@ export interface CacheInvalidator {
   start(): Promise<void>;
   close(): Promise<void>;
   readonly connected: boolean;
+  /** Changes received and not applied yet: they wait for the read barrier (always 0 without one). */
+  readonly pendingChanges: number;
   readonly listener: Listener;
 }
 
@@ -61,9 +70,58 @@ export interface CacheInvalidator {
  * ms, p99.9 11 ms, max 26 ms. The tests read 50 ms after the commit. A matview refresh propagates the same
  * way from the refresh's COMMIT (the refresher's schedule decides when that is). While the listener is down
  * there is no bound to keep, so the cache is bypassed until it is back.
+ *
+ * With a read barrier (a read replica), a notification is applied once the barrier has resolved, so the
+ * bound above grows by the replica's replay lag: the cache keeps serving what it held until a reload would
+ * see the change. Notifications stay in arrival order; those that arrive while a barrier is awaited wait
+ * for the next one together. The start (or reconnect) flush waits for a barrier too: changes made while
+ * nobody listened must have been replayed before the cache goes live. Losing the listener still bypasses
+ * the cache at once.
  */
 export function createCacheInvalidator(options: CacheInvalidatorOptions): CacheInvalidator {
   const { cache, map, logger } = options;
+  const barrier = options.readBarrier;
+  /** Changes waiting for the next barrier, in arrival order, each with its caller's resolve. */
+  let pending: { apply: () => void; done: () => void }[] = [];
+  let draining = false;
+  let closed = false;
+  /** Changes of the batch whose barrier is being awaited. */
+  let inFlight = 0;
+
+  async function drain(): Promise<void> {
+    draining = true;
+    while (pending.length > 0 && !closed) {
+      const batch = pending;
+      pending = [];
+      inFlight = batch.length;
+      try {
+        await barrier?.();
+      } catch (raw) {
+        // Dropping is always safe; only the refill may be stale (the primary could not be asked where it is).
+        logger?.warn({ err: toError(raw) }, 'cache: read barrier failed; applying the invalidation anyway');
+      }
+      inFlight = 0;
+      for (const { apply, done } of batch) {
+        if (!closed) apply();
+        done();
+      }
+    }
+    for (const { done } of pending) done();
+    pending = [];
+    draining = false;
+  }
+
+  /** Applies `apply` now (no barrier) or after the next barrier; resolves once applied. */
+  const afterBarrier = (apply: () => void): Promise<void> => {
+    if (!barrier) {
+      apply();
+      return Promise.resolve();
+    }
+    return new Promise<void>((done) => {
+      pending.push({ apply, done });
+      if (!draining) void drain();
+    });
+  };
 
   const onClear = (payload: string) => {
     let message: ClearMessage;
@@ -86,7 +144,7 @@ export function createCacheInvalidator(options: CacheInvalidatorOptions): CacheI
         .catch((raw) => logger?.warn({ err: toError(raw) }, 'cache: key clear failed'));
   };
 
-  const onNotification = (channel: string, payload: string) => {
+  const applyNotification = (channel: string, payload: string) => {
     if (channel === TABLE_CHANGED_CHANNEL) {
       for (const ns of map.byTable.get(payload) ?? []) cache.invalidate(ns, { kind: 'table', name: payload });
     } else if (channel === VIEW_REFRESHED_CHANNEL) {
@@ -96,20 +154,30 @@ export function createCacheInvalidator(options: CacheInvalidatorOptions): CacheI
     else if (channel === VIEWS_APPLIED_CHANNEL) cache.flushAll({ kind: 'flush', name: 'views_applied' });
   };
 
+  /** Bumped on every connect and disconnect: a go-live queued behind a barrier applies only to its own connection. */
+  let connection = 0;
+
   const listener = createListener({
     connection: options.connection,
     channels: [TABLE_CHANGED_CHANNEL, VIEW_REFRESHED_CHANNEL, CACHE_CLEAR_CHANNEL, VIEWS_APPLIED_CHANNEL],
     applicationName: options.applicationName ?? 'kgdb-cache-listener',
     backoff: options.backoff,
-    onNotification,
+    onNotification: (channel, payload) => {
+      void afterBarrier(() => applyNotification(channel, payload));
+    },
     onConnected: ({ reconnect }) => {
+      const mine = ++connection;
       // Anything may have changed while nobody listened (or before we did): start from nothing.
-      cache.flushAll({ kind: 'flush', name: reconnect ? 'reconnect' : 'start' });
-      cache.setLive(true);
-      if (reconnect) logger?.info('cache: listener reconnected, flushed everything');
+      return afterBarrier(() => {
+        if (mine !== connection) return;
+        cache.flushAll({ kind: 'flush', name: reconnect ? 'reconnect' : 'start' });
+        cache.setLive(true);
+        if (reconnect) logger?.info('cache: listener reconnected, flushed everything');
+      });
     },
   });
   listener.events.on('disconnected', () => {
+    connection += 1;
     cache.setLive(false);
     logger?.warn('cache: listener lost; serving from PostgreSQL until it is back');
   });
@@ -133,12 +201,16 @@ export function createCacheInvalidator(options: CacheInvalidatorOptions): CacheI
     get connected() {
       return listener.connected;
     },
+    get pendingChanges() {
+      return pending.length + inFlight;
+    },
     async start() {
       cache.setLive(false);
       if (options.db) await checkTriggers(options.db);
       await listener.start();
     },
     async close() {
+      closed = true;
       cache.setLive(false);
       await listener.close();
     },

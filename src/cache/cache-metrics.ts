@@ -112,6 +112,8 @@ export function registerCacheMetrics(registry: Registry, cache: Cache): void {
     name: 'kgdb_cache_live',
     help: '1 while the invalidation listener is connected and the cache serves; 0 while every read goes to PostgreSQL',
     registers: [registry],
+    // Across `--workers`: 0 when any worker's cache is down, so the alert on 0 fires for one worker too.
+    aggregator: 'min',
     collect() {
       this.set(stats().live ? 1 : 0);
     },
@@ -122,6 +124,7 @@ export function registerCacheMetrics(registry: Registry, cache: Cache): void {
       name: 'kgdb_cache_redis_synced',
       help: '1 while the shared Redis layer is in use; 0 while it is down or resynchronising',
       registers: [registry],
+      aggregator: 'min',
       collect() {
         this.set(stats().shared?.synced ? 1 : 0);
       },

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { ENV_DOCS } from '../config.js';
 import { APP_VERSION } from '../version.js';
+import { registerBackup } from './commands/backup.js';
 import { registerBench } from './commands/bench.js';
 import { registerFlags } from './commands/flags.js';
 import { registerImport } from './commands/import.js';
@@ -30,6 +31,7 @@ registerUsers(program);
 registerTokens(program);
 registerFlags(program);
 registerViews(program);
+registerBackup(program);
 registerBench(program);
 
 await program.parseAsync(process.argv);

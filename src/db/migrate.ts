@@ -6,6 +6,8 @@ import { lockSession, unlockSession } from './advisory.js';
 import { type Pool, withClient } from './pool.js';
 
 export const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
+/** node-pg-migrate's record of the applied migrations. */
+export const MIGRATIONS_TABLE = 'kgdb_migrations';
 
 /** Taken by everything that changes the schema (migrations, view apply) so two starting servers take turns. */
 export const SCHEMA_LOCK = 'kgdb:schema';
@@ -23,7 +25,7 @@ export async function migrate(pool: Pool, logger: Logger): Promise<string[]> {
         dbClient: client,
         dir: MIGRATIONS_DIR,
         direction: 'up',
-        migrationsTable: 'kgdb_migrations',
+        migrationsTable: MIGRATIONS_TABLE,
         noLock: true,
         checkOrder: true,
         log: (msg) => logger.debug({ migrate: msg }, 'migrate'),

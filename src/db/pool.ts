@@ -14,6 +14,8 @@ export interface PoolOptions {
   connectionString: string;
   max: number;
   applicationName?: string;
+  /** How long a new connection may take before the query fails; default none (pg waits for the OS). */
+  connectionTimeoutMs?: number;
 }
 
 /**
@@ -25,12 +27,18 @@ export interface PoolOptions {
  */
 const SESSION_OPTIONS = '-c plan_cache_mode=force_generic_plan';
 
-export function createPool({ connectionString, max, applicationName = 'kgdb' }: PoolOptions): Pool {
+export function createPool({
+  connectionString,
+  max,
+  applicationName = 'kgdb',
+  connectionTimeoutMs,
+}: PoolOptions): Pool {
   const pool = new pg.Pool({
     connectionString,
     max,
     application_name: applicationName,
     options: SESSION_OPTIONS,
+    ...(connectionTimeoutMs === undefined ? {} : { connectionTimeoutMillis: connectionTimeoutMs }),
   });
   // An idle client losing its server connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});

@@ -23,6 +23,8 @@ export interface GeneServiceDeps {
   legacy: GeneRepository;
   /** The candidate: the declared views, uncached. */
   views: GeneRepository;
+  /** The views that serve callers, behind the cache; default `views` (a read replica's: docs/read-replica.md). */
+  servedViews?: GeneRepository;
   /** The shared cache, cleared from the database; the views arm's answers live in its gene namespaces. */
   cache: Cache;
   /** Serves a call through the rollout flag, with shadowing (src/rollout/experiments/arm-switch.ts). */
@@ -44,7 +46,7 @@ export interface GeneServiceDeps {
  * Decisions 1, 2 and 4 are the rollout switch's; this file supplies what it chooses between.
  */
 export function createGeneService(deps: GeneServiceDeps): GeneService {
-  const served = createCachedGeneRepository(deps.views, deps.cache);
+  const served = createCachedGeneRepository(deps.servedViews ?? deps.views, deps.cache);
   const arms = { legacy: deps.legacy, views: deps.views, served };
   const list = geneListExperiment(arms);
   const detail = geneDetailExperiment(arms);

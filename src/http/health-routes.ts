@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { type Pool, poolStats } from '../db/pool.js';
+import type { ReplicaStatus } from '../db/read-pool.js';
 import { unavailableReason } from '../db/unavailable.js';
 import { toError } from '../errors.js';
 import { APP_NAME, APP_VERSION } from '../version.js';
@@ -7,6 +8,8 @@ import { DATABASE_RETRY_AFTER_SECONDS } from './errors.js';
 
 export interface HealthRoutesOptions {
   pool: Pool;
+  /** With DATABASE_READ_URL: where the views arm's reads go now (the read router's state, no query). */
+  readReplica?: { readonly status: ReplicaStatus } | undefined;
 }
 
 /**
@@ -35,6 +38,12 @@ async function probe(pool: Pool): Promise<'ok' | Error> {
   }
 }
 
+/** `none`: no read replica configured, every read goes to the primary. */
+const readSchema = {
+  type: 'object',
+  properties: { replica: { type: 'string', enum: ['up', 'down', 'none'] } },
+} as const;
+
 const poolSchema = {
   type: 'object',
   properties: {
@@ -45,14 +54,15 @@ const poolSchema = {
   },
 } as const;
 
-export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app, { pool }) => {
+export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app, { pool, readReplica }) => {
+  const read = () => ({ replica: readReplica?.status ?? 'none' });
   app.get(
     '/health',
     {
       schema: {
         tags: ['System'],
         summary:
-          'Database reachability and connection pool numbers (503 with Retry-After when the database is unavailable)',
+          'Database reachability, connection pool numbers and where reads go (503 with Retry-After when the database is unavailable)',
         response: {
           200: {
             type: 'object',
@@ -61,11 +71,17 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
               database: { type: 'string' },
               database_latency_ms: { type: 'number' },
               pool: poolSchema,
+              read: readSchema,
             },
           },
           503: {
             type: 'object',
-            properties: { status: { type: 'string' }, database: { type: 'string' }, pool: poolSchema },
+            properties: {
+              status: { type: 'string' },
+              database: { type: 'string' },
+              pool: poolSchema,
+              read: readSchema,
+            },
           },
         },
       },
@@ -82,13 +98,14 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
         return reply
           .status(503)
           .header('retry-after', DATABASE_RETRY_AFTER_SECONDS)
-          .send({ status: 'unhealthy', database: 'unavailable', pool: poolStats(pool) });
+          .send({ status: 'unhealthy', database: 'unavailable', pool: poolStats(pool), read: read() });
       }
       return {
         status: 'healthy',
         database: 'ok',
         database_latency_ms: Math.round((performance.now() - started) * 1000) / 1000,
         pool: poolStats(pool),
+        read: read(),
       };
     },
   );

@@ -32,13 +32,17 @@ const LOG_SAMPLES = [
 export function adminLogsExperiment(arms: {
   legacy: Pick<LogRepository, 'query'>;
   views: LogRepository;
+  /** What serves callers on the views arm; default `views`. */
+  servedViews?: Pick<LogRepository, 'query'>;
 }): ExperimentDefinition<LogQuery, LogPage> {
+  const served = arms.servedViews ?? arms.views;
   return {
     name: 'admin_logs',
     description: "GET /api/admin/logs/: upstream's SELECT + COUNT(*) on system_logs vs admin_logs_filtered",
     sampleRequests: () => LOG_SAMPLES.map((p) => parseLogQuery(p)),
     control: (q) => arms.legacy.query(q),
     candidate: (q) => arms.views.query(q),
+    serve: (q) => served.query(q),
     ordered: true,
     rules: [estimatedLogTotalRule],
   };

@@ -18,6 +18,8 @@ export interface LogServiceDeps {
   legacy: Pick<LogRepository, 'query'>;
   /** The views arm (admin_logs_filtered); nothing of it is cached. */
   views: LogRepository;
+  /** The views that serve callers; default `views` (a read replica's: docs/read-replica.md). */
+  servedViews?: LogRepository;
   rollout: Pick<ArmSwitch, 'run'>;
 }
 
@@ -30,7 +32,7 @@ export function createLogService(deps: LogServiceDeps): LogService {
   const logs = adminLogsExperiment(deps);
   const onViews = (caller: ArmRequest) => {
     caller.arm = VIEWS_ROLLOUT.arms.on;
-    return deps.views;
+    return deps.servedViews ?? deps.views;
   };
   return {
     query: (query, caller) => deps.rollout.run(logs, query, caller),

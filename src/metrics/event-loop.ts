@@ -33,6 +33,9 @@ export function eventLoopDelayGauge(registry: Registry): EventLoopDelaySampler {
     name: 'kgdb_event_loop_delay_seconds',
     help: `Event-loop delay since the previous scrape by quantile (1 = max), sampled every ${RESOLUTION_MS} ms; absent until a sample exists`,
     labelNames: ['quantile'] as const,
+    // Across workers: the worst one's. Quantiles of separate loops cannot be merged, and a stall in any worker
+    // delays every request it holds.
+    aggregator: 'max',
     registers: [registry],
     collect() {
       this.reset();

@@ -43,7 +43,7 @@ const ViewsMetricsQuerySchema = Type.Object(
 type ViewsMetricsQuery = Static<typeof ViewsMetricsQuerySchema>;
 
 /**
- * `GET /metrics`: Prometheus text, public like upstream's and like most exporters — it carries no ids, no
+ * `GET /metrics`: Prometheus text (`Metrics.scrape`: under `kgdb serve --workers N`, all workers'), public like upstream's and like most exporters — it carries no ids, no
  * URLs and no user data, only route templates and counts; keep it behind the network boundary Prometheus
  * scrapes from. With KGDB_METRICS_TOKEN set it takes only `Authorization: Bearer <that token>` (the auth
  * plugin checks `config.scrape`). `GET /api/admin/metrics/views`: admin only (everything under /api/admin is).
@@ -59,7 +59,7 @@ export const metricsRoutes: FastifyPluginAsync<MetricsRoutesOptions> = async (ap
       },
     },
     async (_request, reply) => {
-      const text = await options.metrics.registry.metrics();
+      const text = await options.metrics.scrape();
       return reply.type(options.metrics.registry.contentType).send(text);
     },
   );

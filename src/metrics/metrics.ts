@@ -1,14 +1,18 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry } from 'prom-client';
 import { type Pool, poolStats } from '../db/pool.js';
+import type { ReadReplicaStats } from '../db/read-pool.js';
 import type { ExperimentResult } from '../rollout/experiments/experiment-types.js';
 import type { Evaluation, Flag } from '../rollout/flags/flag-types.js';
 import { NAME_PATTERN } from '../rollout/window/window-labels.js';
 import { eventLoopDelayGauge } from './event-loop.js';
+import { readReplicaMetrics } from './read-replica-metrics.js';
 
 /**
  * Prometheus metrics (docs/api.md, "Metrics"): registered on the registry the composition root owns,
  * named kgdb_<area>_<what>_<unit>, labelled only by bounded values — route templates, arms, flag keys,
- * experiment names, outcomes — never ids or raw URLs.
+ * experiment names, outcomes — never ids or raw URLs. Under `kgdb serve --workers N` GET /metrics merges the
+ * workers' registries (src/cluster/cluster-metrics.ts) by each metric's `aggregator`: sum by default, which is
+ * right for counters, histograms and counts such as connections; a per-process reading says otherwise.
  */
 
 /** Request durations in seconds; 0.2 s is a bucket, the guard's p99 threshold. */
@@ -35,6 +39,8 @@ interface MetricsSources {
   experiments?: { stats(): { inFlight: number; skipped: number; verifySkipped: number } };
   /** The request log writer (src/logs/request-log.ts fits): rows it will never write. */
   requestLog?: { stats(): { dropped: number; failed: number } };
+  /** The read router, with DATABASE_READ_URL (src/db/read-pool.ts fits). */
+  readReplica?: { stats(): ReadReplicaStats };
 }
 
 interface RequestSample {
@@ -49,6 +55,8 @@ interface RequestSample {
 
 export interface Metrics {
   readonly registry: Registry;
+  /** The text GET /metrics answers, in the registry's content type. */
+  scrape(): Promise<string>;
   observeRequest(sample: RequestSample): void;
   experimentResult(result: ExperimentResult): void;
   flagEvaluation(evaluation: Evaluation): void;
@@ -87,6 +95,8 @@ function refreshCounters(registry: Registry, sources: MetricsSources) {
     name: 'kgdb_view_staleness_seconds',
     help: 'Seconds since the first base-table change a materialized view does not reflect yet (0: none pending)',
     labelNames: ['view'] as const,
+    // Across workers: the stalest view of it, which is what the staleness alert is about.
+    aggregator: 'max',
     registers: [registry],
     collect() {
       this.reset();
@@ -97,6 +107,8 @@ function refreshCounters(registry: Registry, sources: MetricsSources) {
     name: 'kgdb_view_refresh_age_seconds',
     help: 'Seconds since the last successful refresh of a materialized view',
     labelNames: ['view'] as const,
+    // Across workers: the latest refresh any of them knows of.
+    aggregator: 'min',
     registers: [registry],
     collect() {
       this.reset();
@@ -108,6 +120,8 @@ function refreshCounters(registry: Registry, sources: MetricsSources) {
     name: 'kgdb_view_refresh_duration_seconds',
     help: 'Duration of the last successful refresh of a materialized view',
     labelNames: ['view'] as const,
+    // Across workers: the slowest last refresh (a duration summed over workers means nothing).
+    aggregator: 'max',
     registers: [registry],
     collect() {
       this.reset();
@@ -123,6 +137,7 @@ function collectedGauges(registry: Registry, sources: MetricsSources) {
     name: 'kgdb_db_pool_connections',
     help: 'PostgreSQL pool of this process: total, idle and waiting clients, and the configured max',
     labelNames: ['state'] as const,
+    // Summed across workers (the default): the connections they hold on PostgreSQL together, and their limit.
     registers: [registry],
     collect() {
       if (!sources.pool) return;
@@ -134,6 +149,8 @@ function collectedGauges(registry: Registry, sources: MetricsSources) {
     name: 'kgdb_rollout_percentage',
     help: 'Share of stickiness keys a split flag is on for (the flag snapshot of this process)',
     labelNames: ['flag'] as const,
+    // Every worker's snapshot holds the same flag but for the instant a change takes to reach them all.
+    aggregator: 'max',
     registers: [registry],
     collect() {
       this.reset();
@@ -198,8 +215,15 @@ function requestLogCounter(registry: Registry, sources: MetricsSources) {
   });
 }
 
-/** Creates every kgdb metric on `registry`; `processMetrics` adds prom-client's process metrics (kgdb_ prefix). */
-export function createMetrics(registry: Registry, options: { processMetrics?: boolean } = {}): Metrics {
+/**
+ * Creates every kgdb metric on `registry`; `processMetrics` adds prom-client's process metrics (kgdb_ prefix,
+ * with prom-client's own aggregators). `scrape` replaces what GET /metrics answers, `registry`'s text by default:
+ * a cluster worker answers the aggregate of all workers.
+ */
+export function createMetrics(
+  registry: Registry,
+  options: { processMetrics?: boolean; scrape?: () => Promise<string> } = {},
+): Metrics {
   const sources: MetricsSources = {};
   if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'kgdb_' });
   const requestDuration = new Histogram({
@@ -244,9 +268,11 @@ export function createMetrics(registry: Registry, options: { processMetrics?: bo
   const eventLoop = eventLoopDelayGauge(registry);
   collectedGauges(registry, sources);
   requestLogCounter(registry, sources);
+  readReplicaMetrics(registry, () => sources.readReplica?.stats());
 
   return {
     registry,
+    scrape: options.scrape ?? (() => registry.metrics()),
     observeRequest(s) {
       const route = s.route ?? 'unmatched';
       const arm = bounded(s.arm, 'none');

@@ -13,8 +13,16 @@ export interface PendingChange {
   notBefore?: number;
   /** Failures in a row, for the retry backoff. */
   failures?: number;
-  /** Server time (epoch ms) our last attempt found the refresh lock taken; cleared by a newer change. */
-  skippedAt?: number;
+}
+
+/**
+ * One reading of the database server's clock: `serverMs` read by a query sent at local time `sentMs` (or
+ * later). Converts local times to an upper bound on the server's clock at that moment, whatever the two
+ * clocks' offset: the server read its clock after `sentMs`.
+ */
+export interface ServerClockReading {
+  sentMs: number;
+  serverMs: number;
 }
 
 export interface ScheduleSettings {
@@ -51,11 +59,8 @@ export function duePlan(
 export function markChanged(pending: Map<string, PendingChange>, names: Iterable<string>, now: number): void {
   for (const name of names) {
     const p = pending.get(name);
-    if (p) {
-      p.lastAt = Math.max(p.lastAt, now);
-      // A refresh that started after our skip may still predate this change.
-      p.skippedAt = undefined;
-    } else pending.set(name, { firstAt: now, lastAt: now });
+    if (p) p.lastAt = Math.max(p.lastAt, now);
+    else pending.set(name, { firstAt: now, lastAt: now });
   }
 }
 
@@ -69,19 +74,21 @@ export function retryAfterFailure(p: PendingChange, now: number, s: ScheduleSett
  * The lock was taken: usually another instance refreshing (it heard the same notifications), but it may be a
  * view apply or a refresh whose snapshot predates our change. Look again after a quiet period.
  */
-export function retryAfterSkip(
-  p: PendingChange,
-  now: number,
-  s: ScheduleSettings,
-  skippedAt: number,
-): PendingChange {
-  return { ...p, notBefore: now + s.quietMs, skippedAt };
+export function retryAfterSkip(p: PendingChange, now: number, s: ScheduleSettings): PendingChange {
+  return { ...p, notBefore: now + s.quietMs };
 }
 
 /**
- * A refresh whose snapshot began after our skip (server clock both) saw every change we had heard of then:
- * nothing left to do. Anything else refreshes again.
+ * Whether the matview's last refresh — by any instance; `lastRefreshedAt` is its snapshot time on the server's
+ * clock — already saw every change pending here, so refreshing again would be wasted. Each change had
+ * committed before its notification reached us (local `lastAt`), so on the server's clock it committed no
+ * later than `lastAt + (serverMs - sentMs)`; a snapshot taken after that saw it. Conservative: an unknown
+ * refresh time or a reading from long ago (a large `serverMs - sentMs` error) only means refreshing once more.
  */
-export function coveredElsewhere(p: PendingChange, lastRefreshedAt: number | undefined): boolean {
-  return p.skippedAt !== undefined && lastRefreshedAt !== undefined && lastRefreshedAt > p.skippedAt;
+export function coveredByLastRefresh(
+  p: PendingChange,
+  lastRefreshedAt: number | undefined,
+  clock: ServerClockReading,
+): boolean {
+  return lastRefreshedAt !== undefined && lastRefreshedAt > p.lastAt + (clock.serverMs - clock.sentMs);
 }

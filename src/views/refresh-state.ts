@@ -1,4 +1,5 @@
-import type { Queryable } from '../db/pool.js';
+import { type Pool, type Queryable, withClient } from '../db/pool.js';
+import type { ServerClockReading } from './refresh-schedule.js';
 
 const REFRESH_OUTCOMES = ['refreshed', 'skipped', 'failed'] as const;
 export type RefreshOutcomeKind = (typeof REFRESH_OUTCOMES)[number];
@@ -21,6 +22,18 @@ export async function readRefreshState(db: Queryable): Promise<Map<string, Refre
        from kgdb_view_refresh_state`,
   );
   return new Map(rows.map((r) => [r.name, r] as const));
+}
+
+/**
+ * The server's clock now, with the local time the query was sent (see coveredByLastRefresh). On a connection
+ * already held, so that the reading's error is one round trip, not a pool wait or a connection set-up.
+ */
+export async function readServerClock(pool: Pool): Promise<ServerClockReading> {
+  return withClient(pool, async (client) => {
+    const sentMs = Date.now();
+    const { rows } = await client.query<{ now: Date }>('select clock_timestamp() as now');
+    return { sentMs, serverMs: (rows[0] as { now: Date }).now.getTime() };
+  });
 }
 
 /**

@@ -3,7 +3,7 @@ import { KgdbError, toError } from '../errors.js';
 import { type Progress, silentProgress } from '../progress.js';
 import { type RefreshResult, refreshMatview } from './refresh-matview.js';
 import {
-  coveredElsewhere,
+  coveredByLastRefresh,
   duePlan,
   markChanged,
   type PendingChange,
@@ -11,7 +11,7 @@ import {
   retryAfterSkip,
   type ScheduleSettings,
 } from './refresh-schedule.js';
-import { readRefreshState } from './refresh-state.js';
+import { readRefreshState, readServerClock } from './refresh-state.js';
 import {
   type Refresher,
   type RefresherOptions,
@@ -111,7 +111,7 @@ export function createRefresher(options: RefresherOptions): Refresher {
       pending.delete(name);
     }
     try {
-      await dropCoveredElsewhere(names);
+      await dropCovered(names);
       settle(await runInOrder(names, false, silentProgress));
     } catch (raw) {
       options.logger?.error({ err: toError(raw) }, 'refresh cycle failed');
@@ -121,18 +121,21 @@ export function createRefresher(options: RefresherOptions): Refresher {
     }
   };
 
-  /** Views we skipped earlier that another refresh has since covered (see coveredElsewhere). */
-  const dropCoveredElsewhere = async (names: Set<string>) => {
-    if (![...names].some((n) => inFlight.get(n)?.skippedAt !== undefined)) return;
+  /**
+   * Views whose last refresh, by whichever instance, began after their pending changes had committed: every
+   * instance hears each change, and the one that got the lock has refreshed already (coveredByLastRefresh).
+   */
+  const dropCovered = async (names: Set<string>) => {
+    const clock = await readServerClock(options.pool);
     const persisted = await readRefreshState(options.pool);
     for (const name of [...names]) {
       const p = inFlight.get(name);
       const at = persisted.get(name)?.lastRefreshedAt;
-      if (!p || !coveredElsewhere(p, at?.getTime())) continue;
+      if (!p || !at || !coveredByLastRefresh(p, at.getTime(), clock)) continue;
       names.delete(name);
       inFlight.delete(name);
       const s = stats.get(name);
-      if (s && at) s.lastRefreshedAt = at;
+      if (s) s.lastRefreshedAt = at;
     }
   };
 
@@ -142,25 +145,16 @@ export function createRefresher(options: RefresherOptions): Refresher {
       const p = inFlight.get(r.name);
       if (!p) continue;
       if (r.outcome === 'failed') requeue(r.name, retryAfterFailure(p, Date.now(), settings));
-      if (r.outcome === 'skipped') {
-        requeue(r.name, retryAfterSkip(p, Date.now(), settings, r.startedAt?.getTime() ?? Date.now()));
-      }
+      if (r.outcome === 'skipped') requeue(r.name, retryAfterSkip(p, Date.now(), settings));
     }
   };
 
-  /** Puts an unfinished entry back, merged with changes that arrived meanwhile (those clear the skip mark). */
+  /** Puts an unfinished entry back, merged with changes that arrived meanwhile. */
   const requeue = (name: string, retry: PendingChange) => {
     const newer = pending.get(name);
     pending.set(
       name,
-      newer
-        ? {
-            ...retry,
-            firstAt: Math.min(retry.firstAt, newer.firstAt),
-            lastAt: newer.lastAt,
-            skippedAt: undefined,
-          }
-        : retry,
+      newer ? { ...retry, firstAt: Math.min(retry.firstAt, newer.firstAt), lastAt: newer.lastAt } : retry,
     );
   };
 

@@ -251,6 +251,33 @@ describe('login rate limit (per client address, per instance)', () => {
     }
   });
 
+  it('behind a trusted proxy (KGDB_TRUST_PROXY) each X-Forwarded-For client has its own budget; else it is ignored', async () => {
+    const attempt = (app: FastifyInstance, client: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        headers: { 'x-forwarded-for': client },
+        payload: { password: 'x' },
+      });
+    const limit = { loginRateLimit: { max: 2, timeWindowMs: 60_000 } };
+    // inject's peer is 127.0.0.1: the proxy.
+    const behind = await buildAuthTestApp(db.pool, { ...limit, trustProxy: ['127.0.0.1'] });
+    const direct = await buildAuthTestApp(db.pool, limit);
+    try {
+      for (const app of [behind, direct].map((k) => k.app)) {
+        expect((await attempt(app, '203.0.113.1')).statusCode).toBe(400);
+        expect((await attempt(app, '203.0.113.1')).statusCode).toBe(400);
+        expect((await attempt(app, '203.0.113.1')).statusCode).toBe(429);
+      }
+      expect((await attempt(behind.app, '203.0.113.2')).statusCode).toBe(400);
+      // Not trusted: every forwarded client is the proxy's one address, whose budget is spent.
+      expect((await attempt(direct.app, '203.0.113.2')).statusCode).toBe(429);
+    } finally {
+      await behind.app.close();
+      await direct.app.close();
+    }
+  });
+
   it('counts successful logins too, with a configurable limit', async () => {
     const limited = await buildAuthTestApp(db.pool, { loginRateLimit: { max: 2, timeWindowMs: 60_000 } });
     try {

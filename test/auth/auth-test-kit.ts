@@ -8,6 +8,7 @@ import type { User } from '../../src/auth/auth-types.js';
 import { createUser } from '../../src/auth/create-user.js';
 import type { ScryptParams } from '../../src/auth/passwords.js';
 import type { Role } from '../../src/auth/roles.js';
+import type { TrustProxy } from '../../src/config.js';
 import type { Pool } from '../../src/db/pool.js';
 import { composeTestApp } from '../helpers/app.js';
 
@@ -26,13 +27,19 @@ export type AuthLimits = Partial<Pick<AuthDeps, 'loginRateLimit' | 'loginLockout
 
 export interface AuthTestOptions extends AuthLimits {
   metricsToken?: string;
+  trustProxy?: TrustProxy;
 }
 
 /** The composed app (composeTestApp) with its own JWT secret; the caller may add routes before `app.ready()`. */
 export async function buildAuthTestApp(pool: Pool, options: AuthTestOptions = {}): Promise<AuthTestApp> {
-  const { metricsToken, ...limits } = options;
+  const { metricsToken, trustProxy, ...limits } = options;
   const jwtSecret = randomBytes(32).toString('hex');
-  const composition = await composeTestApp(pool, { jwtSecret, metricsToken, swaps: { auth: limits } });
+  const composition = await composeTestApp(pool, {
+    jwtSecret,
+    metricsToken,
+    trustProxy,
+    swaps: { auth: limits },
+  });
   return { app: composition.app, auth: composition.parts.auth, composition };
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { type ComposeOptions, type Composition, compose } from '../../src/app/compose.js';
+import type { TrustProxy } from '../../src/config.js';
 import type { Pool } from '../../src/db/pool.js';
 import { createLogger } from '../../src/logger.js';
 
@@ -12,6 +13,7 @@ export interface TestAppOptions {
   jwtSecret?: string;
   metricsToken?: string;
   redisUrl?: string;
+  trustProxy?: TrustProxy;
 }
 
 /**
@@ -25,6 +27,7 @@ export async function composeTestApp(pool: Pool, options: TestAppOptions = {}): 
     logger: createLogger('silent'),
     jwtSecret: options.jwtSecret ?? randomBytes(32).toString('base64url'),
     metricsToken: options.metricsToken,
+    trustProxy: options.trustProxy,
     redisUrl: options.redisUrl,
     guard: options.guard ?? false,
     swaps: options.swaps,

@@ -74,6 +74,7 @@ describe('GET /health', () => {
       status: 'unhealthy',
       database: 'unavailable',
       pool: expect.objectContaining({ max: 1 }),
+      read: { replica: 'none' },
     });
     expect(res.body).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|connect/);
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withIndexesRebuilt } from '../../src/data/demo/demo-writer.js';
+import { withIndexesRebuilt } from '../../src/db/bulk-load.js';
 import { withClient } from '../../src/db/pool.js';
 import { type LogQueryParams, parseLogQuery } from '../../src/logs/log-query.js';
 import type { LogQuery } from '../../src/logs/log-repository.js';

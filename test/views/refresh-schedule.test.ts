@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../src/db/listener.js';
 import {
-  coveredElsewhere,
+  coveredByLastRefresh,
   duePlan,
   markChanged,
   type PendingChange,
@@ -46,18 +46,40 @@ describe('refresh scheduling (debounce with a maximum staleness)', () => {
 });
 
 describe('refresh scheduling after a skip (the refresh lock was taken elsewhere)', () => {
-  it('looks again after a quiet period, and only a refresh that began after the skip covers the change', () => {
-    const p = retryAfterSkip({ firstAt: 0, lastAt: 100 }, 1_000, s, 50_000);
-    expect(p).toEqual({ firstAt: 0, lastAt: 100, notBefore: 3_000, skippedAt: 50_000 });
-    expect(coveredElsewhere(p, 49_000)).toBe(false);
-    expect(coveredElsewhere(p, 50_001)).toBe(true);
-    expect(coveredElsewhere(p, undefined)).toBe(false);
+  it('looks again after a quiet period, keeping the pending change', () => {
+    expect(retryAfterSkip({ firstAt: 0, lastAt: 100 }, 1_000, s)).toEqual({
+      firstAt: 0,
+      lastAt: 100,
+      notBefore: 3_000,
+    });
+  });
+});
+
+describe('a refresh by another instance covers the changes it began after', () => {
+  // The server's clock runs 50 s ahead of ours; the reading was sent at local 1_000 and took up to 5 ms.
+  const clock = { sentMs: 1_000, serverMs: 51_005 };
+  const p: PendingChange = { firstAt: 0, lastAt: 100 };
+
+  it('covered when the refresh began after the latest change, on the server clock', () => {
+    // The change reached us at local 100, so it committed by server 50_105 at the latest.
+    expect(coveredByLastRefresh(p, 50_106, clock)).toBe(true);
+    expect(coveredByLastRefresh(p, 50_105, clock)).toBe(false);
+    expect(coveredByLastRefresh(p, 40_000, clock)).toBe(false);
+    expect(coveredByLastRefresh(p, undefined, clock)).toBe(false);
   });
 
-  it('a newer change clears the skip mark: a refresh after the skip may predate it', () => {
-    const pending = new Map([['a', retryAfterSkip({ firstAt: 0, lastAt: 100 }, 1_000, s, 50_000)]]);
-    markChanged(pending, ['a'], 1_500);
-    expect(coveredElsewhere(pending.get('a') as PendingChange, 60_000)).toBe(false);
+  it('a newer change needs a newer refresh', () => {
+    const pending = new Map([['a', { ...p }]]);
+    markChanged(pending, ['a'], 900);
+    expect(coveredByLastRefresh(pending.get('a') as PendingChange, 50_106, clock)).toBe(false);
+    expect(coveredByLastRefresh(pending.get('a') as PendingChange, 50_906, clock)).toBe(true);
+  });
+
+  it('a slow reading only makes it more conservative', () => {
+    // Sent at local 1_000, answered at server time 51_500: we cannot tell how much of that was the trip.
+    const slow = { sentMs: 1_000, serverMs: 51_500 };
+    expect(coveredByLastRefresh(p, 50_106, slow)).toBe(false);
+    expect(coveredByLastRefresh(p, 50_601, slow)).toBe(true);
   });
 });
 

@@ -242,6 +242,65 @@ describe('refresher: state and freshness', () => {
     );
   });
 
+  /**
+   * Another instance refreshes mv_items and mv_totals between the change reaching `r` and `r`'s own turn. `r`'s
+   * turn is held back deterministically: its refreshes run one at a time, and a forced refresh of mv_ratios
+   * waits on a lock the test holds.
+   */
+  let nextItem = 7_000;
+  async function refreshedElsewhereAround(order: 'after the change' | 'before the change') {
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    holders.push(holder);
+    await holder.query(`select pg_advisory_lock(hashtext('kgdb:refresh:mv_ratios'))`);
+    const r = refresher({ quietMs: 10, maxStalenessMs: 500 });
+    const blocked = r.refresh(['mv_ratios'], { force: true });
+    const elsewhere = async () => {
+      for (const def of [items, totals])
+        expect((await refreshMatview(db.pool, def)).outcome).toBe('refreshed');
+    };
+    if (order === 'before the change') await elsewhere();
+    nextItem += 1;
+    await q('insert into r_items values ($1, 1)', [nextItem]);
+    const heardAt = Date.now();
+    r.tablesChanged(['r_items']);
+    if (order === 'after the change') {
+      // As between instances, whose refresh follows a quiet period: far beyond the clock reading's error.
+      await waitFor('the server clock to pass the change by 1 s', async () => {
+        const [row] = await q<{ now: Date }>('select clock_timestamp() as now');
+        return (row?.now.getTime() ?? 0) > heardAt + 1_000;
+      });
+      await elsewhere();
+    }
+    await holder.query(`select pg_advisory_unlock(hashtext('kgdb:refresh:mv_ratios'))`);
+    await blocked;
+    const stat = (name: string) => r.stats().find((s) => s.name === name);
+    const persisted = await readRefreshState(db.pool);
+    await waitFor('the refresher to settle', async () => {
+      const latest = await readRefreshState(db.pool);
+      return ['mv_items', 'mv_totals'].every(
+        (name) =>
+          stat(name)?.stalenessSeconds === 0 &&
+          stat(name)?.lastRefreshedAt?.getTime() === latest.get(name)?.lastRefreshedAt?.getTime(),
+      );
+    });
+    expect(await count('mv_items')).toBe(await count('r_items'));
+    return { r, stat, persisted };
+  }
+
+  it('a refresh another instance began after the change covers it: no second refresh here', async () => {
+    const { stat, persisted } = await refreshedElsewhereAround('after the change');
+    expect(stat('mv_items')).toMatchObject({ refreshed: 0, skipped: 0, failed: 0 });
+    expect(stat('mv_totals')).toMatchObject({ refreshed: 0, skipped: 0, failed: 0 });
+    expect(stat('mv_items')?.lastRefreshedAt).toEqual(persisted.get('mv_items')?.lastRefreshedAt);
+  });
+
+  it('a refresh another instance made before the change does not: refreshed here', async () => {
+    const { stat } = await refreshedElsewhereAround('before the change');
+    expect(stat('mv_items')).toMatchObject({ refreshed: 1, skipped: 0, failed: 0 });
+    expect(stat('mv_totals')).toMatchObject({ refreshed: 1, skipped: 0, failed: 0 });
+  });
+
   it('a view apply waits for a running refresh instead of deadlocking with it', async () => {
     const holder = await holdItemsTable();
     const running = refreshMatview(db.pool, items);

@@ -1,3 +1,4 @@
+import { withIndexesRebuilt } from '../../db/bulk-load.js';
 import { type Pool, type PoolClient, withTransaction } from '../../db/pool.js';
 import { type Progress, silentProgress } from '../../progress.js';
 import { COPY_SQL } from './demo-copy-lines.js';
@@ -11,7 +12,6 @@ import {
   ensureLogPartitions,
   lockForSeeding,
   syncIdentities,
-  withIndexesRebuilt,
   writeDemoUsers,
 } from './demo-writer.js';
 import { planEvidenceCounts } from './evidence-plan.js';

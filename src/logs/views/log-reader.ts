@@ -256,16 +256,19 @@ async function cleanup(db: Pool, days: number, now: Date, batch: number): Promis
   return { logs_deleted: deleted, cutoff };
 }
 
-/** The view repository's reads and the cleanup over `rel`; the legacy arm is its own port (legacy-log-*.ts). */
+/**
+ * The view repository's reads and the cleanup over `rel`; the legacy arm is its own port (legacy-log-*.ts).
+ * Reads go to `reads` (a read replica's router, src/db/read-pool.ts), the cleanup always to `db`.
+ */
 export function createLogReader(
   db: Pool,
   rel: LogRelation,
-  { cleanupBatch = CLEANUP_BATCH }: { cleanupBatch?: number } = {},
+  { cleanupBatch = CLEANUP_BATCH, reads = db }: { cleanupBatch?: number; reads?: Queryable } = {},
 ): LogRepository {
-  const run = runner(db, createStatementNamer('kgdb_log', NAMED_STATEMENTS));
+  const run = runner(reads, createStatementNamer('kgdb_log', NAMED_STATEMENTS));
   return {
-    query: (q) => queryPage(db, run, rel, q),
-    statistics: (hours, now) => statistics(db, rel, hours, now),
+    query: (q) => queryPage(reads, run, rel, q),
+    statistics: (hours, now) => statistics(reads, rel, hours, now),
     cleanup: (days, now) => cleanup(db, days, now, cleanupBatch),
   };
 }

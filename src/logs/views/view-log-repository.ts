@@ -1,4 +1,4 @@
-import type { Pool } from '../../db/pool.js';
+import type { Pool, Queryable } from '../../db/pool.js';
 import type { LogRepository } from '../log-repository.js';
 import { createLogReader } from './log-reader.js';
 import type { LogRelation } from './log-sql-base.js';
@@ -14,4 +14,6 @@ export const VIEW_LOG_RELATION: LogRelation = {
   statusCategory: 'l.status_category',
 };
 
-export const createViewLogRepository = (db: Pool): LogRepository => createLogReader(db, VIEW_LOG_RELATION);
+/** `reads`: where the page and statistics are read (default `db`); the cleanup deletes through `db`. */
+export const createViewLogRepository = (db: Pool, reads: Queryable = db): LogRepository =>
+  createLogReader(db, VIEW_LOG_RELATION, { reads });
