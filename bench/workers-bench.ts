@@ -30,6 +30,7 @@ import { parseArgs } from 'node:util';
 import { INSTANCE_HEADER } from '../src/app/serve.js';
 import { prepareBenchDatabase } from '../src/bench/bench-database.js';
 import { uniqueGeneListUrl } from '../src/bench/unique-urls.js';
+import { MAX_WORKERS } from '../src/cluster/worker-count.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
 import type { Pool } from '../src/db/pool.js';
@@ -109,7 +110,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   const workers =
     values.workers === undefined
       ? base.workers
-      : values.workers.split(',').map((w) => wholeNumber('workers', w.trim(), 1, 64));
+      : values.workers.split(',').map((w) => wholeNumber('workers', w.trim(), 1, MAX_WORKERS));
   if (new Set(workers).size !== workers.length)
     throw new Error(`--workers: a count is repeated in '${values.workers}'`);
   const genes = values.genes === undefined ? base.genes : wholeNumber('genes', values.genes, 10, 1_000_000);

@@ -38,8 +38,6 @@ export interface RunningServer {
 export interface RunningCluster {
   db: Database;
   address: string;
-  /** The worker processes running now (a crashed one is replaced). */
-  workerPids(): number[];
   /** Stop every worker (each drains as RunningServer.close does), then close the pool and the embedded server. */
   close(): Promise<void>;
 }
@@ -218,7 +216,6 @@ export async function startCluster(
     return {
       db,
       address: `http://${host}:${config.port}`,
-      workerPids: running.pids,
       close: async () => {
         await running.stop();
         metrics?.stop();

@@ -67,7 +67,7 @@ async function writeArchive(
     });
   }
   const { rows } = await client.query<{ now: Date }>('select now() as now');
-  const createdAt = rows[0]?.now ?? new Date();
+  const createdAt = (rows[0] as { now: Date }).now;
   const tables = await readTables(client);
   const writer = createArchiveWriter(file, createdAt);
   try {

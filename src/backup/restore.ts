@@ -102,11 +102,13 @@ async function load(
 ) {
   // A concurrent migrate or view apply waits for the restore, and the restore for them.
   await xactLock(client, SCHEMA_LOCK);
-  if (!options.replace) assertEmptyTarget(await tablesWithRows(client, await readTables(client)));
+  const tables = await readTables(client);
+  if (!options.replace) assertEmptyTarget(await tablesWithRows(client, tables));
 
   const step = migrationStep(await appliedMigrations(client), manifest.schema_version, known);
   if (step) await migrateInTransaction(client, step, options.logger);
-  assertTablesFit(manifest, await readTables(client));
+  // A migration step changes the tables: read them again.
+  assertTablesFit(manifest, step ? await readTables(client) : tables);
   // The text was written under these settings (after the migrations, which run under the session's own).
   await useCanonicalCopyText(client);
 

@@ -13,8 +13,6 @@ export interface WorkersOptions {
 }
 
 export interface Workers {
-  /** The worker processes running now. */
-  pids(): number[];
   /** SIGTERM to every worker (each drains its requests and closes its pool); resolves once all have exited. */
   stop(): Promise<void>;
 }
@@ -22,7 +20,6 @@ export interface Workers {
 /** One of the `count` places a worker runs in; a crashed worker's replacement takes its place. */
 interface Slot {
   index: number;
-  worker: Worker | undefined;
   startedAt: number;
   /** Crashes in a row (restart-backoff.ts). */
   streak: number;
@@ -43,7 +40,6 @@ export function startWorkers(options: WorkersOptions): Promise<Workers> {
   const policy = options.policy ?? DEFAULT_RESTART_POLICY;
   const slots: Slot[] = Array.from({ length: options.count }, (_, i) => ({
     index: i + 1,
-    worker: undefined,
     startedAt: 0,
     streak: 0,
     restart: undefined,
@@ -68,16 +64,12 @@ export function startWorkers(options: WorkersOptions): Promise<Workers> {
       clearTimeout(kill);
     }
   };
-  const handle: Workers = {
-    pids: () => [...exits.keys()].flatMap((w) => (w.process.pid === undefined ? [] : [w.process.pid])),
-    stop,
-  };
+  const handle: Workers = { stop };
 
   return new Promise((resolve, reject) => {
     let listening = 0;
 
     const onExit = (slot: Slot, worker: Worker, code: number | null, signal: string | null) => {
-      if (slot.worker === worker) slot.worker = undefined;
       if (stopping) return;
       const pid = worker.process.pid;
       if (starting) {
@@ -101,7 +93,6 @@ export function startWorkers(options: WorkersOptions): Promise<Workers> {
 
     const fork = (slot: Slot) => {
       const worker = cluster.fork(options.env);
-      slot.worker = worker;
       slot.startedAt = Date.now();
       // A signal that cannot be delivered (the worker is gone already) is reported here, not thrown.
       worker.on('error', (err) => logger.warn({ err, slot: slot.index, worker: worker.id }, 'worker error'));

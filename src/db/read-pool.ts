@@ -146,11 +146,11 @@ export function createReadRouter(options: ReadRouterOptions): ReadRouter {
             : { cause: state.cause, reason: unavailableReason(err) ?? toError(err).message },
           'read replica down: reads go to the primary until a recheck finds it back',
         );
+        scheduleRecheck();
       } else {
         logger.info('read replica back: reads go to the replica again');
       }
     }
-    if (state.status === 'down' && before.status === 'up') scheduleRecheck();
   }
 
   async function recheck(): Promise<void> {

@@ -32,17 +32,16 @@ const LOG_SAMPLES = [
 export function adminLogsExperiment(arms: {
   legacy: Pick<LogRepository, 'query'>;
   views: LogRepository;
-  /** What serves callers on the views arm; default `views`. */
-  servedViews?: Pick<LogRepository, 'query'>;
+  /** What serves callers on the views arm (a read replica's views, or `views`). */
+  served: Pick<LogRepository, 'query'>;
 }): ExperimentDefinition<LogQuery, LogPage> {
-  const served = arms.servedViews ?? arms.views;
   return {
     name: 'admin_logs',
     description: "GET /api/admin/logs/: upstream's SELECT + COUNT(*) on system_logs vs admin_logs_filtered",
     sampleRequests: () => LOG_SAMPLES.map((p) => parseLogQuery(p)),
     control: (q) => arms.legacy.query(q),
     candidate: (q) => arms.views.query(q),
-    serve: (q) => served.query(q),
+    serve: (q) => arms.served.query(q),
     ordered: true,
     rules: [estimatedLogTotalRule],
   };

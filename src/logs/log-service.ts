@@ -29,10 +29,11 @@ export interface LogServiceDeps {
  * the views serve them and label the caller so, for the metrics and Server-Timing.
  */
 export function createLogService(deps: LogServiceDeps): LogService {
-  const logs = adminLogsExperiment(deps);
+  const served = deps.servedViews ?? deps.views;
+  const logs = adminLogsExperiment({ legacy: deps.legacy, views: deps.views, served });
   const onViews = (caller: ArmRequest) => {
     caller.arm = VIEWS_ROLLOUT.arms.on;
-    return deps.servedViews ?? deps.views;
+    return served;
   };
   return {
     query: (query, caller) => deps.rollout.run(logs, query, caller),

@@ -35,6 +35,8 @@ export function readReplicaMetrics(registry: Registry, stats: () => ReadReplicaS
     name: 'kgdb_read_replica_up',
     help: 'Whether the views arm reads from the read replica (1) or from the primary because it is down or behind (0)',
     registers: [registry],
+    // Across `--workers`: 0 when any worker reads from the primary, so the alert on 0 fires for one worker too.
+    aggregator: 'min',
     collect() {
       const s = stats();
       if (s) this.set(s.up ? 1 : 0);

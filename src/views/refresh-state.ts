@@ -1,4 +1,4 @@
-import { type Pool, type Queryable, withClient } from '../db/pool.js';
+import type { PoolClient, Queryable } from '../db/pool.js';
 import type { ServerClockReading } from './refresh-schedule.js';
 
 const REFRESH_OUTCOMES = ['refreshed', 'skipped', 'failed'] as const;
@@ -25,15 +25,13 @@ export async function readRefreshState(db: Queryable): Promise<Map<string, Refre
 }
 
 /**
- * The server's clock now, with the local time the query was sent (see coveredByLastRefresh). On a connection
- * already held, so that the reading's error is one round trip, not a pool wait or a connection set-up.
+ * The server's clock now, with the local time the query was sent (see coveredByLastRefresh). Give it a
+ * connection already held, so that the reading's error is one round trip, not a pool wait or a connection set-up.
  */
-export async function readServerClock(pool: Pool): Promise<ServerClockReading> {
-  return withClient(pool, async (client) => {
-    const sentMs = Date.now();
-    const { rows } = await client.query<{ now: Date }>('select clock_timestamp() as now');
-    return { sentMs, serverMs: (rows[0] as { now: Date }).now.getTime() };
-  });
+export async function readServerClock(client: PoolClient): Promise<ServerClockReading> {
+  const sentMs = Date.now();
+  const { rows } = await client.query<{ now: Date }>('select clock_timestamp() as now');
+  return { sentMs, serverMs: (rows[0] as { now: Date }).now.getTime() };
 }
 
 /**

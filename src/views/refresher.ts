@@ -1,4 +1,5 @@
 import { createListener, type Listener } from '../db/listener.js';
+import { withClient } from '../db/pool.js';
 import { KgdbError, toError } from '../errors.js';
 import { type Progress, silentProgress } from '../progress.js';
 import { type RefreshResult, refreshMatview } from './refresh-matview.js';
@@ -126,8 +127,11 @@ export function createRefresher(options: RefresherOptions): Refresher {
    * instance hears each change, and the one that got the lock has refreshed already (coveredByLastRefresh).
    */
   const dropCovered = async (names: Set<string>) => {
-    const clock = await readServerClock(options.pool);
-    const persisted = await readRefreshState(options.pool);
+    if (names.size === 0) return;
+    const { clock, persisted } = await withClient(options.pool, async (client) => ({
+      clock: await readServerClock(client),
+      persisted: await readRefreshState(client),
+    }));
     for (const name of [...names]) {
       const p = inFlight.get(name);
       const at = persisted.get(name)?.lastRefreshedAt;

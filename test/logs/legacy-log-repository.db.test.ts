@@ -42,9 +42,11 @@ describe('legacy log repository', () => {
   });
 
   it('the admin_logs experiment declares exactly that difference: ignored as estimated_log_total', async () => {
+    const views = createViewLogRepository(db.pool);
     const definition = adminLogsExperiment({
       legacy: createLegacyLogRepository(db.pool),
-      views: createViewLogRepository(db.pool),
+      views,
+      served: views,
     });
     const experimenter = createExperimenter({ recorder: { record: () => {} } });
     const run = (q: LogQuery) => experimenter.runNow(specFields(definition, q));

@@ -46,52 +46,40 @@ CONFLICT naming the tables; an error).`,
 }
 
 async function backupCommand(file: string, force: boolean): Promise<void> {
-  const { runCommand } = await import('./run.js');
-  await runCommand(async ({ config, logger }) => {
-    const [{ openDatabase }, { runBackup }, { formatBackupSummary }, { progressBar }] = await Promise.all([
-      import('../../db/database.js'),
+  const { runCommand, withDatabase } = await import('./run.js');
+  await runCommand(async (ctx) => {
+    const [{ runBackup }, { formatBackupSummary }, { progressBar }] = await Promise.all([
       import('../../backup/backup.js'),
       import('../../backup/summary.js'),
       import('./progress-bar.js'),
     ]);
     // No migrate first: a backup records the schema as it is (the one to take before migrating).
-    const db = await openDatabase(config, logger);
-    try {
-      const summary = await runBackup(db.pool, { file, force, progress: progressBar(logger) });
+    await withDatabase(ctx, async (db) => {
+      const summary = await runBackup(db.pool, { file, force, progress: progressBar(ctx.logger) });
       process.stdout.write(formatBackupSummary(summary));
-    } finally {
-      await db.close();
-    }
+    });
   });
 }
 
 async function restoreCommand(file: string, replace: boolean): Promise<void> {
-  const { runCommand } = await import('./run.js');
-  await runCommand(async ({ config, logger }) => {
-    const [
-      { openDatabase },
-      { runRestore },
-      { formatRestoreSummary, restoreWarning },
-      { progressBar },
-      { archiveSize },
-    ] = await Promise.all([
-      import('../../db/database.js'),
-      import('../../backup/restore.js'),
-      import('../../backup/summary.js'),
-      import('./progress-bar.js'),
-      import('../../backup/output-file.js'),
-    ]);
+  const { runCommand, withDatabase } = await import('./run.js');
+  await runCommand(async (ctx) => {
+    const [{ runRestore }, { formatRestoreSummary, restoreWarning }, { progressBar }, { archiveSize }] =
+      await Promise.all([
+        import('../../backup/restore.js'),
+        import('../../backup/summary.js'),
+        import('./progress-bar.js'),
+        import('../../backup/output-file.js'),
+      ]);
     // A mistyped FILE must not first start (or initialise) the embedded server.
     await archiveSize(file);
     // No migrate first: the restore brings the schema to the archive's version itself, then forward.
-    const db = await openDatabase(config, logger);
-    try {
-      const summary = await runRestore(db.pool, { file, replace, logger, progress: progressBar(logger) });
+    await withDatabase(ctx, async (db) => {
+      const progress = progressBar(ctx.logger);
+      const summary = await runRestore(db.pool, { file, replace, logger: ctx.logger, progress });
       process.stdout.write(formatRestoreSummary(summary));
       const warning = restoreWarning(summary);
       if (warning) process.stderr.write(warning);
-    } finally {
-      await db.close();
-    }
+    });
   });
 }

@@ -36,20 +36,27 @@ export async function runCommand(fn: (ctx: CommandContext) => Promise<void>): Pr
   }
 }
 
-/** Opens the database (embedded or DATABASE_URL), brings the schema up to date, runs fn, always closes. */
-export async function withMigratedDatabase(
-  ctx: CommandContext,
-  fn: (db: Database) => Promise<void>,
-): Promise<void> {
+/** Opens the database (embedded or DATABASE_URL) as it is, runs fn, always closes. */
+export async function withDatabase(ctx: CommandContext, fn: (db: Database) => Promise<void>): Promise<void> {
   const { openDatabase } = await import('../../db/database.js');
-  const { migrate } = await import('../../db/migrate.js');
   const db = await openDatabase(ctx.config, ctx.logger);
   try {
-    await migrate(db.pool, ctx.logger);
     await fn(db);
   } finally {
     await db.close();
   }
+}
+
+/** withDatabase, with the schema brought up to date before fn. */
+export async function withMigratedDatabase(
+  ctx: CommandContext,
+  fn: (db: Database) => Promise<void>,
+): Promise<void> {
+  const { migrate } = await import('../../db/migrate.js');
+  await withDatabase(ctx, async (db) => {
+    await migrate(db.pool, ctx.logger);
+    await fn(db);
+  });
 }
 
 /** runCommand around withMigratedDatabase, for commands with nothing to check before the database opens. */

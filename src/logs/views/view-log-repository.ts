@@ -15,5 +15,5 @@ export const VIEW_LOG_RELATION: LogRelation = {
 };
 
 /** `reads`: where the page and statistics are read (default `db`); the cleanup deletes through `db`. */
-export const createViewLogRepository = (db: Pool, reads: Queryable = db): LogRepository =>
+export const createViewLogRepository = (db: Pool, reads?: Queryable): LogRepository =>
   createLogReader(db, VIEW_LOG_RELATION, { reads });
