@@ -9,8 +9,11 @@ import { DEFAULT_GUARD_THRESHOLDS, type TrustProxy } from '../config.js';
 import { consoleRoutes } from '../console/console-routes.js';
 import type { ConsoleStateReader } from '../console/console-state.js';
 import type { Pool } from '../db/pool.js';
+import { geneExportRoutes } from '../genes/export/gene-export-routes.js';
 import { geneRoutes } from '../genes/gene-routes.js';
 import type { GeneService } from '../genes/gene-service.js';
+import type { ResolveRepository } from '../genes/resolve/resolve-repository.js';
+import { resolveRoutes } from '../genes/resolve/resolve-routes.js';
 import { authPlugin, OPENAPI_SECURITY_SCHEMES } from '../http/auth-plugin.js';
 import { authRoutes } from '../http/auth-routes.js';
 import { closeConnectionsWhenClosing } from '../http/drain.js';
@@ -28,6 +31,7 @@ import { requestLogPlugin } from '../logs/request-log/request-log-plugin.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { metricsPlugin } from '../metrics/metrics-plugin.js';
 import { metricsRoutes } from '../metrics/metrics-routes.js';
+import { releaseRoutes } from '../releases/release-routes.js';
 import { shadowRoutes } from '../rollout/experiments/shadow-routes.js';
 import { flagRoutes } from '../rollout/flags/flag-routes.js';
 import type { FlagSnapshot } from '../rollout/flags/flag-snapshot.js';
@@ -58,6 +62,8 @@ export interface AppParts {
   /** Writes the request log into system_logs; closed (flushed) with the app. */
   requestLog: RequestLogWriter;
   genes: GeneService;
+  /** Gene identifiers → genes (/api/genes/resolve), read where the views arm reads. */
+  resolve: ResolveRepository;
   logs: LogService;
   statistics: StatisticsRepository;
   /** The admin cache API (/api/admin/cache). */
@@ -68,6 +74,8 @@ export interface AppParts {
   views: ViewRoutesOptions;
   /** What the operator console shows (/console, /api/console/state). */
   console: ConsoleStateReader;
+  /** Where gene exports stream from (a cursor needs a pool's client): the read replica while it is up. */
+  exportPool: () => Pool;
 }
 
 /** Fastify with every plugin and route, in the order their hooks need; nothing is built here. */
@@ -147,7 +155,11 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   await app.register(authRoutes, { prefix: '/api/auth', ...parts.auth });
   await app.register(healthRoutes, { pool: parts.pool, readReplica: parts.readReplica });
   await app.register(geneRoutes, { prefix: '/api/genes', genes: parts.genes, bodies: parts.cache.cache });
+  // Their static /export and /resolve win over geneRoutes' /:gene_symbol in Fastify's router.
+  await app.register(geneExportRoutes, { prefix: '/api/genes', db: parts.exportPool, now: parts.now });
+  await app.register(resolveRoutes, { prefix: '/api/genes', resolve: parts.resolve });
   await app.register(statisticsRoutes, { prefix: '/api/statistics', statistics: parts.statistics });
+  await app.register(releaseRoutes, { prefix: '/api/releases', pool: parts.pool });
   await app.register(logRoutes, { prefix: '/api/admin/logs', logs: parts.logs, now: parts.now });
   await app.register(flagRoutes, {
     prefix: '/api/admin/feature-flags',

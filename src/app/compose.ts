@@ -9,6 +9,7 @@ import { createReadRouter, type ReadRouter, type ReadRouterOptions } from '../db
 import { cachedLegacyFacts } from '../genes/cached-gene-repository.js';
 import { createGeneService, type GeneService } from '../genes/gene-service.js';
 import { createLegacyGeneRepository } from '../genes/legacy/legacy-gene-repository.js';
+import { createResolveRepository } from '../genes/resolve/resolve-repository.js';
 import { createViewGeneRepository } from '../genes/views/view-gene-repository.js';
 import type { Logger } from '../logger.js';
 import { createLegacyLogRepository } from '../logs/legacy/legacy-log-repository.js';
@@ -193,10 +194,14 @@ export async function compose(options: ComposeOptions): Promise<Composition> {
       rollout,
       requestLog,
       genes,
+      // An index probe per call, uncached; reads where the views arm reads.
+      resolve: createResolveRepository(reads ?? pool),
       logs,
       statistics,
       cache: caching.routes([...genes.warmers, statisticsCacheWarmer(statistics)]),
       now: swaps.clock ?? (() => new Date()),
+      // A cursor holds one client for the whole export: the replica's pool while it is up, else the primary.
+      exportPool: () => (reads?.status === 'up' && options.readPool) || pool,
     };
     const refresher = options.refresher ?? createRefresher({ pool, views: VIEWS, listen: false, logger });
     const guardSettings = options.guard || DEFAULT_GUARD_OPTIONS;

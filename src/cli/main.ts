@@ -6,6 +6,7 @@ import { registerBench } from './commands/bench.js';
 import { registerFlags } from './commands/flags.js';
 import { registerImport } from './commands/import.js';
 import { registerMigrate } from './commands/migrate.js';
+import { registerReleases } from './commands/releases.js';
 import { registerSeed } from './commands/seed.js';
 import { registerServe } from './commands/serve.js';
 import { registerTokens } from './commands/tokens.js';
@@ -15,6 +16,8 @@ import { registerViews } from './commands/views.js';
 const program = new Command('kgdb')
   .description('Kidney-disease gene evidence database')
   .version(APP_VERSION)
+  // Root options only before a command: `kgdb releases create --version 2026.12` is the release's version.
+  .enablePositionalOptions()
   .showHelpAfterError()
   .addHelpText(
     'after',
@@ -32,6 +35,7 @@ registerTokens(program);
 registerFlags(program);
 registerViews(program);
 registerBackup(program);
+registerReleases(program);
 registerBench(program);
 
 await program.parseAsync(process.argv);

@@ -34,6 +34,17 @@ export function pageLink(url: string, page: number, size: number): string {
   return `${path}?${[`page[number]=${page}`, `page[size]=${size}`, ...kept].join('&')}`;
 }
 
+/** self/first/last/prev/next of a paged list; `last` is page 1 when nothing matches (page count 0). */
+export function pageLinks(link: (page: number) => string, page: number, pageCount: number) {
+  return {
+    self: link(page),
+    first: link(1),
+    last: link(Math.max(pageCount, 1)),
+    prev: page > 1 ? link(page - 1) : null,
+    next: page < pageCount ? link(page + 1) : null,
+  };
+}
+
 function attributes(row: GeneRow): Omit<GeneRow, 'id'> {
   const { id: _id, ...rest } = row;
   return rest;
@@ -61,13 +72,7 @@ export function toListResponse(page: GenePage, query: GeneListQuery, url: string
       total_genes: facts.totalGenes,
       hidden_zero_scores: query.filters.hideZeroScores ? facts.totalGenes - facts.nonzeroScoreGenes : 0,
     },
-    links: {
-      self: link(query.page),
-      first: link(1),
-      last: link(Math.max(pageCount, 1)),
-      prev: query.page > 1 ? link(query.page - 1) : null,
-      next: query.page < pageCount ? link(query.page + 1) : null,
-    },
+    links: pageLinks(link, query.page, pageCount),
   };
 }
 

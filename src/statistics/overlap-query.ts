@@ -1,8 +1,8 @@
 import { KgdbError } from '../errors.js';
 import { parseTiers } from '../genes/gene-list-query.js';
 import { SOURCES, type SourceName } from '../genes/gene-repository.js';
-import type { OverlapQuery } from './statistics-repository.js';
-import type { SourceOverlapsQuerystring } from './statistics-schemas.js';
+import type { OverlapQuery, StatisticsFilter } from './statistics-repository.js';
+import type { SourceOverlapsQuerystring, StatisticsFilterQuerystring } from './statistics-schemas.js';
 
 const isSource = (value: string): value is SourceName => (SOURCES as readonly string[]).includes(value);
 
@@ -24,14 +24,14 @@ function parseSources(raw: string | string[] | undefined): SourceName[] | undefi
   return [...new Set(names as SourceName[])];
 }
 
+/** The validated gene filters → a StatisticsFilter (an unknown tier is a 400 listing the five). Pure. */
+export function toStatisticsFilter(q: StatisticsFilterQuerystring): StatisticsFilter {
+  const tiers = parseTiers(q['filter[tier]']);
+  return { hideZeroScores: q['filter[hide_zero_scores]'] ?? true, ...(tiers && { tiers }) };
+}
+
 /** The validated request → an OverlapQuery. Pure. */
 export function toOverlapQuery(q: SourceOverlapsQuerystring): OverlapQuery {
   const sources = parseSources(q.sources);
-  const tiers = parseTiers(q['filter[tier]']);
-  return {
-    hideZeroScores: q['filter[hide_zero_scores]'] ?? true,
-    detail: q.detail ?? false,
-    ...(sources && { sources }),
-    ...(tiers && { tiers }),
-  };
+  return { ...toStatisticsFilter(q), detail: q.detail ?? false, ...(sources && { sources }) };
 }

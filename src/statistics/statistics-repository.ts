@@ -3,18 +3,46 @@
  * - combination: a set of sources and the genes whose sources are exactly that set (an UpSet "intersection",
  *   exclusive: a gene counts in one combination only).
  * - pair overlap: genes having evidence from both of two sources (source_overlap_statistics, not exclusive).
- * Statistics read gene_scores and source_overlap_statistics only (as of their last refresh).
+ * Statistics read gene_scores, source_overlap_statistics and source_distribution_items (as of their last refresh),
+ * and gene_evidence live.
  */
 import type { Queryable } from '../db/pool.js';
 import type { EvidenceTier, SourceName } from '../genes/gene-repository.js';
 
-export interface OverlapQuery {
+/** Which genes a statistics request covers, by their gene_scores row. */
+export interface StatisticsFilter {
+  /** Only genes with percentage_score > 0. */
+  hideZeroScores: boolean;
+  /** Only genes of these tiers; undefined = all. */
+  tiers?: EvidenceTier[];
+}
+
+export interface OverlapQuery extends StatisticsFilter {
   /** Only these sources take part (a gene's combination is its sources among them); undefined = all. */
   sources?: SourceName[];
-  hideZeroScores: boolean;
-  tiers?: EvidenceTier[];
   /** Include the gene symbols of each combination. */
   detail: boolean;
+}
+
+/** Genes per tier and per source count, and evidence rows per source, over the filtered gene_scores rows. */
+export interface CompositionCounts {
+  tiers: { tier: string; gene_count: number }[];
+  coverage: { source_count: number; gene_count: number }[];
+  sources: { source_name: string; gene_count: number; evidence_count: number }[];
+}
+
+/** One group of source_distribution_items: a classification (category) or an array length (item_count). */
+export interface DistributionCount {
+  source_name: string;
+  category: string | null;
+  item_count: number | null;
+  gene_count: number;
+}
+
+export interface DistributionCounts {
+  /** Sources with evidence among the filtered genes. */
+  sources: string[];
+  groups: DistributionCount[];
 }
 
 export interface SourceCombination {
@@ -51,7 +79,18 @@ export interface StatisticsRepository {
   geneFacts(): Promise<GeneFacts>;
   /** Every pair of sources, byte order. */
   pairOverlaps(): Promise<PairOverlap[]>;
+  composition(filter: StatisticsFilter): Promise<CompositionCounts>;
+  distributions(filter: StatisticsFilter): Promise<DistributionCounts>;
 }
+
+/**
+ * The filter on a gene_scores row aliased gs, parameters $1 (hide zero scores) and $2 (tiers or null). Under a
+ * left join a gene without a row passes only when neither filter is set, as upstream's unjoined query did.
+ */
+const GENE_FILTER_SQL = `(not $1::boolean or gs.percentage_score > 0)
+   and ($2::text[] is null or gs.evidence_tier = any($2::text[]))`;
+
+const filterParams = (filter: StatisticsFilter) => [filter.hideZeroScores, filter.tiers ?? null];
 
 export function createStatisticsRepository(db: Queryable): StatisticsRepository {
   return {
@@ -105,6 +144,69 @@ select p.combo as sources,
  order by o.source1 collate "C", o.source2 collate "C"`,
       );
       return rows;
+    },
+
+    async composition(filter) {
+      const { rows } = await db.query<{ kind: string; name: string; genes: number; evidence: number }>(
+        `with picked as (
+  select gs.gene_id, gs.evidence_tier, gs.source_count
+    from gene_scores gs
+   where ${GENE_FILTER_SQL}
+)
+select 'tier' as kind, p.evidence_tier::text as name, count(*)::int as genes, 0 as evidence
+  from picked p
+ group by p.evidence_tier
+union all
+select 'coverage', p.source_count::text, count(*)::int, 0
+  from picked p
+ group by p.source_count
+union all
+-- One gene_evidence row per (gene, source): count(*) counts genes without count(distinct)'s sort.
+select 'source', ge.source_name::text, count(*)::int, count(*)::int
+  from gene_evidence ge
+  join picked p on p.gene_id = ge.gene_id
+ group by ge.source_name`,
+        filterParams(filter),
+      );
+      const of = (kind: string) => rows.filter((r) => r.kind === kind);
+      return {
+        tiers: of('tier').map((r) => ({ tier: r.name, gene_count: r.genes })),
+        coverage: of('coverage').map((r) => ({ source_count: Number(r.name), gene_count: r.genes })),
+        sources: of('source').map((r) => ({
+          source_name: r.name,
+          gene_count: r.genes,
+          evidence_count: r.evidence,
+        })),
+      };
+    },
+
+    async distributions(filter) {
+      const { rows } = await db.query<DistributionCount & { kind: string }>(
+        `select 'source' as kind, ge.source_name::text as source_name, null::text as category,
+       null::int as item_count, count(*)::int as gene_count
+  from gene_evidence ge
+  left join gene_scores gs on gs.gene_id = ge.gene_id
+ where ${GENE_FILTER_SQL}
+ group by ge.source_name
+union all
+select 'group', d.source_name, d.category, d.item_count::int, count(*)::int
+  from source_distribution_items d
+  left join gene_scores gs on gs.gene_id = d.gene_id
+ where ${GENE_FILTER_SQL}
+ group by d.source_name, d.category, d.item_count`,
+        filterParams(filter),
+      );
+      return {
+        sources: rows.filter((r) => r.kind === 'source').map((r) => r.source_name),
+        groups: rows
+          .filter((r) => r.kind === 'group')
+          .map(({ source_name, category, item_count, gene_count }) => ({
+            source_name,
+            category,
+            item_count,
+            gene_count,
+          })),
+      };
     },
   };
 }

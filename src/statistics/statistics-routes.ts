@@ -2,11 +2,16 @@
 import type {} from '@fastify/swagger';
 import type { FastifyPluginAsync } from 'fastify';
 import { NoQuerystring } from '../http/params.js';
-import { toOverlapQuery } from './overlap-query.js';
+import { toEvidenceComposition } from './evidence-composition.js';
+import { toOverlapQuery, toStatisticsFilter } from './overlap-query.js';
+import { toSourceDistributions } from './source-distributions.js';
 import type { StatisticsRepository } from './statistics-repository.js';
 import {
+  EvidenceCompositionResponse,
+  SourceDistributionsResponse,
   SourceOverlapsQuerystring,
   SourceOverlapsResponse,
+  StatisticsFilterQuerystring,
   StatisticsSummaryResponse,
 } from './statistics-schemas.js';
 import { toSummary, toUpset } from './upset.js';
@@ -29,7 +34,7 @@ function meta(started: number, description: string, visualization: string) {
   };
 }
 
-/** GET /api/statistics/source-overlaps and /api/statistics/summary (upstream's shapes). */
+/** GET /api/statistics/source-overlaps, /evidence-composition, /source-distributions and /summary (upstream's shapes). */
 export const statisticsRoutes: FastifyPluginAsync<StatisticsRoutesOptions> = async (app, { statistics }) => {
   app.get<{ Querystring: SourceOverlapsQuerystring }>(
     '/source-overlaps',
@@ -54,6 +59,61 @@ export const statisticsRoutes: FastifyPluginAsync<StatisticsRoutesOptions> = asy
             'upset_plot',
           ),
           hide_zero_scores: query.hideZeroScores,
+        },
+      };
+    },
+  );
+
+  app.get<{ Querystring: StatisticsFilterQuerystring }>(
+    '/evidence-composition',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Genes per evidence tier and per source count, and each source’s share of the evidence',
+        querystring: StatisticsFilterQuerystring,
+        response: { 200: EvidenceCompositionResponse },
+      },
+    },
+    async (request) => {
+      const started = performance.now();
+      const filter = toStatisticsFilter(request.query);
+      const data = toEvidenceComposition(await statistics.composition(filter));
+      return {
+        data,
+        meta: {
+          ...meta(
+            started,
+            'Evidence quality and composition analysis using actual evidence tiers',
+            'composition_analysis',
+          ),
+          filter_tiers: filter.tiers ?? null,
+          hide_zero_scores: filter.hideZeroScores,
+        },
+      };
+    },
+  );
+
+  app.get<{ Querystring: StatisticsFilterQuerystring }>(
+    '/source-distributions',
+    {
+      schema: {
+        tags: TAGS,
+        summary:
+          'Per source: genes per classification, per count or per HPO term range, for bar and donut charts',
+        querystring: StatisticsFilterQuerystring,
+        response: { 200: SourceDistributionsResponse },
+      },
+    },
+    async (request) => {
+      const started = performance.now();
+      const filter = toStatisticsFilter(request.query);
+      const data = toSourceDistributions(await statistics.distributions(filter));
+      return {
+        data,
+        meta: {
+          ...meta(started, 'Source count distributions for bar chart visualization', 'bar_charts'),
+          source_count: Object.keys(data).length,
+          hide_zero_scores: filter.hideZeroScores,
         },
       };
     },

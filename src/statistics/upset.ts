@@ -21,7 +21,7 @@ export interface UpsetData {
   };
 }
 
-const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+export const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * Combinations → sets and intersections. Intersections: largest first, then fewer sources first, then by

@@ -18,6 +18,7 @@ import type { Progress } from '../../src/progress.js';
 import { APP_VERSION } from '../../src/version.js';
 import { testApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { LITERATURE_DIR, PANELS_DIR, upstreamPresent } from '../helpers/upstream.js';
 import { refreshMaterializedViews } from '../helpers/views.js';
 import {
   databaseDigest,
@@ -31,12 +32,8 @@ import {
 // Backup → restore gives the same database: every table's checksum and every sequence equal, and the API
 // answers alike. The source is a small demo dataset plus the real upstream files when they are present.
 
-const UPSTREAM = path.resolve(import.meta.dirname, '../../../shared/data/upstream');
-const UPSTREAM_DIRS = [path.join(UPSTREAM, 'diagnostic_panels'), path.join(UPSTREAM, 'literature')];
-const hasUpstream = UPSTREAM_DIRS.every((dir) => existsSync(dir));
-if (!hasUpstream) {
-  console.warn(`backup round trip without the upstream data: ${UPSTREAM} is absent (demo data only)`);
-}
+const hasUpstream = upstreamPresent('the upstream data in the backup round trip (demo data only)');
+const UPSTREAM_DIRS = [PANELS_DIR, LITERATURE_DIR];
 
 const logger = createLogger('silent');
 let source: TestDatabase;

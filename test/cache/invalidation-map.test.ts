@@ -25,6 +25,7 @@ describe('table → view → namespace closure from the view registry', () => {
       gene_list_ranges: ['gene_list'],
       gene_list_stats: ['gene_list', 'gene_list_facts'],
       gene_scores: ['gene_detail', 'gene_evidence', 'gene_list', 'legacy_gene_facts', 'statistics'],
+      source_distribution_items: ['statistics'],
       source_overlap_statistics: ['statistics'],
     });
   });

@@ -47,6 +47,28 @@ describe('demo genes', () => {
     expect(withAliases).toBeLessThan(0.16);
   });
 
+  it('gives every gene its own Ensembl and NCBI id, beyond the real ones, and some genes a previous symbol', () => {
+    const genes = Array.from({ length: 20_000 }, (_, i) => demoGene(42, i, NOW));
+    expect(demoGene(42, 1, NOW)).toMatchObject({
+      approved_symbol: 'PKD2',
+      ensembl_gene_id: 'ENSG90000000002',
+      ncbi_gene_id: '900000002',
+      previous_symbols: [],
+    });
+    expect(new Set(genes.map((g) => g.ensembl_gene_id)).size).toBe(genes.length);
+    expect(new Set(genes.map((g) => g.ncbi_gene_id)).size).toBe(genes.length);
+    for (const g of genes) {
+      expect(g.ensembl_gene_id).toMatch(/^ENSG9\d{10}$/);
+      expect(Number(g.ncbi_gene_id)).toBeGreaterThan(900_000_000);
+    }
+    const previous = genes.flatMap((g) => g.previous_symbols.map((p) => p.toUpperCase()));
+    const current = new Set(genes.map((g) => g.approved_symbol.toUpperCase()));
+    expect(new Set(previous).size).toBe(previous.length);
+    expect(previous.filter((p) => current.has(p))).toEqual([]);
+    expect(previous.length / genes.length).toBeGreaterThan(0.07);
+    expect(previous.length / genes.length).toBeLessThan(0.13);
+  });
+
   it('is a pure function of (seed, index, now)', () => {
     expect(demoGene(7, 500, NOW)).toEqual(demoGene(7, 500, NOW));
     expect(demoGene(7, 500, NOW)).not.toEqual(demoGene(8, 500, NOW));

@@ -177,7 +177,7 @@ describe('parseJsonLinesRows', () => {
     ],
     [
       { approved_symbol: 'A', source_name: 'HPO', evidence_data: {}, symbol: 'A' },
-      "r.jsonl: line 4: unknown field 'symbol'; allowed: approved_symbol, hgnc_id, source_name, evidence_data, source_detail, evidence_date",
+      "r.jsonl: line 4: unknown field 'symbol'; allowed: approved_symbol, hgnc_id, aliases, previous_symbols, ensembl_gene_id, ncbi_gene_id, source_name, evidence_data, source_detail, evidence_date",
     ],
     [
       { approved_symbol: 'A', source_name: 'HPO', evidence_data: {}, evidence_date: '2025-13-01' },

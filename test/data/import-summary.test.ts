@@ -19,7 +19,7 @@ describe('formatImportSummary', () => {
   it('prints files, genes and an aligned evidence table in source order', () => {
     const text = formatImportSummary({
       files: { DiagnosticPanels: 9, Literature: 12, JsonLines: 0 },
-      genes: { created: 1205, existing: 0, hgncLinked: 0 },
+      genes: { created: 1205, existing: 0, hgncLinked: 0, identifiersUpdated: 0 },
       evidence: { created: 1781, updated: 0, unchanged: 0 },
       bySource: {
         Literature: { created: 815, updated: 0, unchanged: 0 },
@@ -29,7 +29,7 @@ describe('formatImportSummary', () => {
     expect(text).toBe(
       [
         'files     9 DiagnosticPanels, 12 Literature, 0 JSON Lines',
-        'genes     1205 created, 0 existing, 0 given an HGNC id',
+        'genes     1205 created, 0 existing, 0 given an HGNC id, 0 given identifiers',
         'evidence  source             created   updated unchanged',
         '          DiagnosticPanels       966         0         0',
         '          Literature             815         0         0',

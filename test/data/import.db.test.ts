@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,12 +8,9 @@ import { importFiles } from '../../src/data/import/import-files.js';
 import { KgdbError, toError } from '../../src/errors.js';
 import type { Progress } from '../../src/progress.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { LITERATURE_DIR, PANELS_DIR, upstreamPresent } from '../helpers/upstream.js';
 
-const UPSTREAM = path.resolve(import.meta.dirname, '../../../shared/data/upstream');
-const PANELS_DIR = path.join(UPSTREAM, 'diagnostic_panels');
-const LITERATURE_DIR = path.join(UPSTREAM, 'literature');
-const hasUpstream = existsSync(PANELS_DIR) && existsSync(LITERATURE_DIR);
-if (!hasUpstream) console.warn(`skipping the upstream-data import tests: ${UPSTREAM} is absent`);
+const hasUpstream = upstreamPresent('the upstream-data import tests');
 
 let db: TestDatabase;
 let tmp: string;
@@ -110,7 +106,7 @@ describe.skipIf(!hasUpstream)('the 21 upstream files', () => {
     expect(phases).toEqual(['reading files', 'writing']);
     expect(summary).toEqual({
       files: { DiagnosticPanels: 9, Literature: 12, JsonLines: 0 },
-      genes: { created: 1205, existing: 0, hgncLinked: 0 },
+      genes: { created: 1205, existing: 0, hgncLinked: 0, identifiersUpdated: 0 },
       evidence: { created: 1781, updated: 0, unchanged: 0 },
       bySource: {
         DiagnosticPanels: { created: 966, updated: 0, unchanged: 0 },
@@ -147,7 +143,7 @@ describe.skipIf(!hasUpstream)('the 21 upstream files', () => {
     await importFiles(db.pool, [PANELS_DIR, LITERATURE_DIR]);
     const before = await snapshot();
     const again = await importFiles(db.pool, [LITERATURE_DIR, PANELS_DIR]);
-    expect(again.genes).toEqual({ created: 0, existing: 1205, hgncLinked: 0 });
+    expect(again.genes).toEqual({ created: 0, existing: 1205, hgncLinked: 0, identifiersUpdated: 0 });
     expect(again.evidence).toEqual({ created: 0, updated: 0, unchanged: 1781 });
     expect(await snapshot()).toEqual(before);
   });
@@ -229,7 +225,7 @@ describe('merging into what is stored', () => {
     await importFiles(db.pool, [bySymbol]);
     const withId = await fixture('h.json', paperFile('1', [{ symbol: 'NPHS1', hgnc_id: 'HGNC:7908' }]));
     const summary = await importFiles(db.pool, [withId]);
-    expect(summary.genes).toEqual({ created: 0, existing: 1, hgncLinked: 1 });
+    expect(summary.genes).toEqual({ created: 0, existing: 1, hgncLinked: 1, identifiersUpdated: 0 });
     const { rows } = await db.pool.query('select approved_symbol, hgnc_id, aliases from genes');
     expect(rows).toEqual([{ approved_symbol: 'NPHS1', hgnc_id: 'HGNC:7908', aliases: [] }]);
   });
@@ -438,6 +434,108 @@ describe('bad input: a clear error naming file and entry, and nothing written; t
       else process.env.DATABASE_URL = savedUrl;
     }
     expect(stderr.join('')).toContain(`INVALID_INPUT: ${bad}: genes[0]: missing symbol\n`);
+    expect(await counts()).toEqual({ genes: 0, evidence: 0 });
+  });
+});
+
+describe('gene identifiers: aliases, previous symbols, Ensembl and NCBI ids', () => {
+  const identifiers = async () => {
+    const { rows } = await db.pool.query(
+      `select approved_symbol, aliases, previous_symbols, ensembl_gene_id, ncbi_gene_id from genes order by id`,
+    );
+    return rows;
+  };
+  const pkd2Row = (extra: object) => ({
+    approved_symbol: 'PKD2',
+    hgnc_id: 'HGNC:9009',
+    source_name: 'HPO',
+    evidence_data: { hpo_terms: ['HP:0000107'] },
+    ...extra,
+  });
+
+  it('takes them from JSON Lines rows and panel and paper entries, unions the lists, fills empty ids', async () => {
+    const rows = await fixture('ids.jsonl', [
+      pkd2Row({ aliases: ['PC2'], previous_symbols: ['APKD2'], ensembl_gene_id: 'ensg00000118762' }),
+    ]);
+    const panels = await fixture(
+      'p.json',
+      panelsFile('Lab A', [
+        {
+          symbol: 'PKD2',
+          hgnc_id: 'HGNC:9009',
+          panels: ['Cystic'],
+          aliases: ['pc2', 'TRPP2'],
+          ncbi_gene_id: 5311,
+        },
+      ]),
+    );
+    const first = await importFiles(db.pool, [rows]);
+    expect(first.genes).toMatchObject({ created: 1, identifiersUpdated: 0 });
+    const second = await importFiles(db.pool, [panels]);
+    expect(second.genes).toMatchObject({ existing: 1, identifiersUpdated: 1 });
+    expect(await identifiers()).toEqual([
+      {
+        approved_symbol: 'PKD2',
+        aliases: ['PC2', 'TRPP2'],
+        previous_symbols: ['APKD2'],
+        ensembl_gene_id: 'ENSG00000118762',
+        ncbi_gene_id: '5311',
+      },
+    ]);
+    const before = await snapshot();
+    const again = await importFiles(db.pool, [rows, panels]);
+    expect(again.genes).toMatchObject({ identifiersUpdated: 0 });
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('refuses an id that differs from the stored one, naming both', async () => {
+    await importFiles(db.pool, [await fixture('a.jsonl', [pkd2Row({ ncbi_gene_id: '5311' })])]);
+    const file = await fixture('b.jsonl', [pkd2Row({ ncbi_gene_id: '9999' })]);
+    const err = await importError([file]);
+    expect(err.message).toBe(
+      `${file}: line 1: ncbi_gene_id 9999 of gene PKD2 differs from the stored 5311; correct the file, or the stored value first`,
+    );
+  });
+
+  it('refuses two entries giving one gene different ids, naming both places', async () => {
+    const file = await fixture(
+      'p.json',
+      panelsFile('Lab A', [
+        { symbol: 'PKD2', panels: ['A'], ensembl_gene_id: 'ENSG00000118762' },
+        { symbol: 'PKD2', panels: ['B'], ensembl_gene_id: 'ENSG00000000001' },
+      ]),
+    );
+    const err = await importError([file]);
+    expect(err.message).toBe(
+      `${file}: genes[1]: ensembl_gene_id ENSG00000000001 of gene PKD2 differs from ENSG00000118762 given at ${file}: genes[0]`,
+    );
+    expect(await counts()).toEqual({ genes: 0, evidence: 0 });
+  });
+
+  it('refuses an id another gene holds, naming that gene', async () => {
+    await importFiles(db.pool, [await fixture('a.jsonl', [pkd2Row({ ensembl_gene_id: 'ENSG00000118762' })])]);
+    const file = await fixture(
+      'p.json',
+      paperFile('1', [{ symbol: 'PKD1', ensembl_gene_id: 'ENSG00000118762' }]),
+    );
+    const err = await importError([file]);
+    expect(err.message).toBe(
+      `${file}: genes[0]: ensembl_gene_id ENSG00000118762 given to gene PKD1 already belongs to gene PKD2`,
+    );
+  });
+
+  it.each([
+    [
+      { ensembl_gene_id: 'ENSG118762' },
+      'ensembl_gene_id "ENSG118762" is not an Ensembl gene id (ENSG + 11 digits)',
+    ],
+    [{ ncbi_gene_id: '53a1' }, 'ncbi_gene_id "53a1" is not an NCBI Gene id (digits)'],
+    [{ previous_symbols: 'APKD2' }, 'previous_symbols must be a list of names, got "APKD2"'],
+    [{ aliases: ['PC2', ''] }, 'aliases[1] must be a non-empty string, got ""'],
+  ])('a bad value %o: error naming file, line and field', async (extra, message) => {
+    const file = await fixture('bad.jsonl', [pkd2Row(extra)]);
+    const err = await importError([file]);
+    expect(err.message).toBe(`${file}: line 1: ${message}`);
     expect(await counts()).toEqual({ genes: 0, evidence: 0 });
   });
 });

@@ -163,6 +163,13 @@ const EXPECTED_COLUMNS: Record<string, Record<string, string>> = {
     source2_total: 'bigint',
     overlap_percentage: 'double precision',
   },
+  source_distribution_items: {
+    gene_id: 'bigint',
+    source_name: 'text',
+    category: 'text',
+    item_count: 'bigint',
+    row_key: 'text',
+  },
 };
 
 async function columnsOf(relation: string): Promise<Record<string, string>> {

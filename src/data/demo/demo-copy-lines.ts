@@ -9,7 +9,9 @@ import type { LogRow } from './demo-logs.js';
  * side by side so they cannot drift apart.
  */
 export const COPY_SQL = {
-  genes: 'copy genes (id, hgnc_id, approved_symbol, aliases, valid_from, created_at, updated_at) from stdin',
+  genes:
+    'copy genes (id, hgnc_id, approved_symbol, aliases, previous_symbols, ensembl_gene_id, ncbi_gene_id,' +
+    ' valid_from, created_at, updated_at) from stdin',
   evidence:
     'copy gene_evidence (id, gene_id, source_name, source_detail, evidence_data, evidence_date, created_at, updated_at) from stdin',
   curations: 'copy gene_curations (id, gene_id, classification, notes, created_at, updated_at) from stdin',
@@ -27,6 +29,9 @@ export function geneLine(g: DemoGene): string {
     g.hgnc_id,
     g.approved_symbol,
     textArrayLiteral(g.aliases),
+    textArrayLiteral(g.previous_symbols),
+    g.ensembl_gene_id,
+    g.ncbi_gene_id,
     created,
     created,
     iso(g.updated_ms),

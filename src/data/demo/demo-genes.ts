@@ -10,6 +10,9 @@ export interface DemoGene {
   hgnc_id: string;
   approved_symbol: string;
   aliases: readonly string[];
+  previous_symbols: readonly string[];
+  ensembl_gene_id: string;
+  ncbi_gene_id: string;
   /** core: the twelve best-known kidney genes; known: other real kidney genes; synthetic: filler for scale. */
   kind: 'core' | 'known' | 'synthetic';
   disease: { id: string; name: string } | undefined;
@@ -47,12 +50,25 @@ export const SYNTHETIC_HGNC_BASE = 9_000_001;
 
 /**
  * `${family}9${k}`: the 9 right after the prefix keeps synthetic symbols apart from real members of the
- * family (ZNF423 is real, ZNF9423 is not), and (family, k) is unique, so symbols are unique too.
+ * family (ZNF423 is real, ZNF9423 is not), and (family, k) is unique, so symbols are unique too. Another
+ * marker digit gives a symbol just as unique that is never a current one (the demo's previous symbols).
  */
-export function syntheticSymbol(syntheticIndex: number): string {
+export function syntheticSymbol(syntheticIndex: number, marker = '9'): string {
   const family = FAMILIES[syntheticIndex % FAMILIES.length] as string;
   const k = Math.floor(syntheticIndex / FAMILIES.length);
-  return `${family}9${String(k).padStart(3, '0')}`;
+  return `${family}${marker}${String(k).padStart(3, '0')}`;
+}
+
+/**
+ * Invented Ensembl and NCBI gene ids, one per gene by construction: `ENSG9…` and 900,000,000 + n are beyond
+ * every real id (real Ensembl gene numbers are below 10^6, NCBI Gene ids below 2 × 10^8), so a demo id never
+ * names a real gene, the kidney genes included.
+ */
+function demoEnsemblId(index: number): string {
+  return `ENSG9${String(index + 1).padStart(10, '0')}`;
+}
+function demoNcbiId(index: number): string {
+  return String(900_000_000 + index + 1);
 }
 
 /** Old clone names that HGNC lists as aliases of many genes. */
@@ -82,6 +98,9 @@ export function demoGene(seed: number, index: number, nowMs: number): DemoGene {
       hgnc_id: real.hgnc_id,
       approved_symbol: real.symbol,
       aliases: real.aliases,
+      previous_symbols: [],
+      ensembl_gene_id: demoEnsemblId(index),
+      ncbi_gene_id: demoNcbiId(index),
       kind: real.core ? 'core' : 'known',
       disease: real.disease,
       created_ms: created,
@@ -92,11 +111,17 @@ export function demoGene(seed: number, index: number, nowMs: number): DemoGene {
   // About one synthetic gene in eight carries one or two aliases, like real HGNC records.
   const aliasCount = rng.chance(0.12) ? rng.int(1, 2) : 0;
   const aliases = Array.from({ length: aliasCount }, () => syntheticAlias(rng));
+  // One in ten was renamed within its family (`ZNF8003` → `ZNF9003`: unique, and never a current symbol);
+  // drawn last so the draws above stay what they were.
+  const previous = rng.chance(0.1) ? [syntheticSymbol(syntheticIndex, '8')] : [];
   return {
     id: index + 1,
     hgnc_id: `HGNC:${SYNTHETIC_HGNC_BASE + syntheticIndex}`,
     approved_symbol: syntheticSymbol(syntheticIndex),
     aliases,
+    previous_symbols: previous,
+    ensembl_gene_id: demoEnsemblId(index),
+    ncbi_gene_id: demoNcbiId(index),
     kind: 'synthetic',
     disease: undefined,
     created_ms: created,

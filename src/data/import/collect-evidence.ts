@@ -11,7 +11,7 @@ export interface EvidencePlan {
 }
 
 /** One id per genes row, existing or about to be created. */
-function targetId(target: GeneTarget): string {
+export function targetId(target: GeneTarget): string {
   return target.kind === 'new' ? `new:${target.key}` : `id:${target.id}`;
 }
 

@@ -3,7 +3,7 @@ import { type EvidenceCounts, type ImportSummary, SOURCES } from './import-types
 /**
  * The summary as a few aligned lines for a terminal:
  *   files     9 DiagnosticPanels, 12 Literature, 0 JSON Lines
- *   genes     1205 created, 0 existing, 0 given an HGNC id
+ *   genes     1205 created, 0 existing, 0 given an HGNC id, 0 given identifiers
  *   evidence  source              created  updated  unchanged
  *             DiagnosticPanels        966        0          0
  */
@@ -11,7 +11,8 @@ export function formatImportSummary(s: ImportSummary): string {
   const { DiagnosticPanels, Literature, JsonLines } = s.files;
   const lines = [
     `files     ${DiagnosticPanels} DiagnosticPanels, ${Literature} Literature, ${JsonLines} JSON Lines`,
-    `genes     ${s.genes.created} created, ${s.genes.existing} existing, ${s.genes.hgncLinked} given an HGNC id`,
+    `genes     ${s.genes.created} created, ${s.genes.existing} existing, ${s.genes.hgncLinked} given an HGNC id, ` +
+      `${s.genes.identifiersUpdated} given identifiers`,
     `evidence  ${row('source', ['created', 'updated', 'unchanged'])}`,
   ];
   for (const source of SOURCES) {

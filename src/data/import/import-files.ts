@@ -2,24 +2,27 @@ import { tryXactLock } from '../../db/advisory.js';
 import { type Pool, type PoolClient, withTransaction } from '../../db/pool.js';
 import { KgdbError } from '../../errors.js';
 import { type Progress, silentProgress } from '../../progress.js';
-import { collectEvidence, type EvidencePlan } from './collect-evidence.js';
+import { collectEvidence, type EvidencePlan, targetId } from './collect-evidence.js';
 import { countEvidence } from './count-evidence.js';
+import { checkIdOwners, mergeIdentifiers, type StoredIdentifiers } from './gene-identifiers.js';
 import { type BatchGene, groupByGene, symbolKey } from './group-by-gene.js';
 import {
   type EvidenceRow,
   evidenceKey,
   findEvidence,
   findGenes,
+  findIdHolders,
   insertEvidence,
   insertGenes,
   linkHgncIds,
   updateEvidence,
+  updateIdentifiers,
 } from './import-queries.js';
 import { FILE_KINDS, type FileKind, type ImportSummary, type ParsedFile } from './import-types.js';
 import { mergeEvidence } from './merge-evidence.js';
 import { parseInputFile } from './parse-input-file.js';
 import { listInputFiles, readInputFile } from './read-inputs.js';
-import { type GeneTarget, resolveGenes } from './resolve-genes.js';
+import { type ExistingGene, type GeneTarget, resolveGenes } from './resolve-genes.js';
 
 const IMPORT_LOCK = 'kgdb:import';
 
@@ -71,16 +74,26 @@ async function writeBatch(
     [...new Set(batch.map((g) => symbolKey(g.symbol)))],
   );
   const targets = resolveGenes(batch, existing);
+  const identified = await planIdentifiers(client, batch, targets, existing);
   const plans = collectEvidence(batch, targets);
   const all = [...targets.values()];
   const newGenes = all.filter((t) => t.kind === 'new');
   progress.start('writing', newGenes.length + plans.length);
   try {
-    const newIds = await insertGenes(client, newGenes);
+    const newIds = await insertGenes(
+      client,
+      newGenes.map((t) => ({ ...t, ids: identifiersOf(identified, t) })),
+    );
     progress.advance(newGenes.length);
     const hgncLinked = await linkHgncIds(
       client,
       all.filter((t) => t.kind === 'link'),
+    );
+    const identifiersUpdated = await updateIdentifiers(
+      client,
+      [...identified.values()].flatMap(({ target, ids }) =>
+        target.kind === 'new' ? [] : [{ id: target.id, ids }],
+      ),
     );
     const geneIdOf = (t: GeneTarget): number => {
       const id = t.kind === 'new' ? newIds.get(t.key) : t.id;
@@ -90,10 +103,56 @@ async function writeBatch(
     const evidence = await writeEvidence(client, plans, geneIdOf);
     progress.advance(plans.length);
     const existingIds = new Set(all.flatMap((t) => (t.kind === 'new' ? [] : [t.id])));
-    return { genes: { created: newIds.size, existing: existingIds.size, hgncLinked }, ...evidence };
+    return {
+      genes: { created: newIds.size, existing: existingIds.size, hgncLinked, identifiersUpdated },
+      ...evidence,
+    };
   } finally {
     progress.done();
   }
+}
+
+/**
+ * Each target row's identifiers after this run (gene-identifiers.ts), checked against the genes already holding
+ * the Ensembl and NCBI ids. Several batch genes can land on one row: each merges over the previous one's result.
+ */
+async function planIdentifiers(
+  client: PoolClient,
+  batch: BatchGene[],
+  targets: Map<string, GeneTarget>,
+  existing: (ExistingGene & StoredIdentifiers)[],
+): Promise<Map<string, PlannedIdentifiers>> {
+  const stored = new Map(existing.map((g) => [g.id, g]));
+  const planned = new Map<string, PlannedIdentifiers>();
+  for (const gene of batch) {
+    const target = targets.get(gene.key);
+    if (!target) throw new Error(`import: batch gene ${gene.key} was not resolved`);
+    const key = targetId(target);
+    const before = planned.get(key)?.ids ?? (target.kind === 'new' ? undefined : stored.get(target.id));
+    planned.set(key, { target, gene, ids: mergeIdentifiers(gene, before) });
+  }
+  const all = [...planned.entries()].map(([key, p]) => ({ ...p, target: key }));
+  checkIdOwners(
+    all,
+    await findIdHolders(
+      client,
+      all.map((p) => p.ids),
+    ),
+    (id) => `id:${id}`,
+  );
+  return planned;
+}
+
+interface PlannedIdentifiers {
+  target: GeneTarget;
+  gene: BatchGene;
+  ids: StoredIdentifiers;
+}
+
+function identifiersOf(planned: Map<string, PlannedIdentifiers>, target: GeneTarget): StoredIdentifiers {
+  const ids = planned.get(targetId(target))?.ids;
+  if (!ids) throw new Error(`import: no identifiers planned for ${targetId(target)}`);
+  return ids;
 }
 
 async function writeEvidence(

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/pool.js';
+import type { IdHolder, StoredIdentifiers } from './gene-identifiers.js';
 import { geneKey } from './group-by-gene.js';
 import type { SourceName, StoredEvidence } from './import-types.js';
 import type { ExistingGene } from './resolve-genes.js';
@@ -16,9 +17,10 @@ export async function findGenes(
   db: Queryable,
   hgncIds: string[],
   upperSymbols: string[],
-): Promise<ExistingGene[]> {
-  const { rows } = await db.query<ExistingGene>(
-    `select g.id, g.hgnc_id, g.approved_symbol, (g.valid_to = 'infinity') as current
+): Promise<(ExistingGene & StoredIdentifiers)[]> {
+  const { rows } = await db.query<ExistingGene & StoredIdentifiers>(
+    `select g.id, g.hgnc_id, g.approved_symbol, (g.valid_to = 'infinity') as current,
+            g.aliases, g.previous_symbols, g.ensembl_gene_id, g.ncbi_gene_id
        from genes g
       where g.hgnc_id = any($1::text[]) or upper(g.approved_symbol) = any($2::text[])`,
     [hgncIds, upperSymbols],
@@ -29,17 +31,61 @@ export async function findGenes(
 /** Inserts the new genes in one statement; returns their ids by batch key. */
 export async function insertGenes(
   db: Queryable,
-  genes: { hgncId: string | null; symbol: string }[],
+  genes: { hgncId: string | null; symbol: string; ids: StoredIdentifiers }[],
 ): Promise<Map<string, number>> {
   if (genes.length === 0) return new Map();
   const { rows } = await db.query<{ id: number; hgnc_id: string | null; approved_symbol: string }>(
-    `insert into genes (hgnc_id, approved_symbol)
-     select * from unnest($1::text[], $2::text[])
+    `insert into genes (hgnc_id, approved_symbol, aliases, previous_symbols, ensembl_gene_id, ncbi_gene_id)
+     select v.hgnc_id, v.symbol, array(select jsonb_array_elements_text(v.aliases)),
+            array(select jsonb_array_elements_text(v.previous)), v.ensembl, v.ncbi
+       from unnest($1::text[], $2::text[], $3::jsonb[], $4::jsonb[], $5::text[], $6::text[])
+            as v(hgnc_id, symbol, aliases, previous, ensembl, ncbi)
      returning id, hgnc_id, approved_symbol`,
-    [genes.map((g) => g.hgncId), genes.map((g) => g.symbol)],
+    [genes.map((g) => g.hgncId), genes.map((g) => g.symbol), ...identifierParams(genes.map((g) => g.ids))],
   );
   // RETURNING order is not guaranteed; the batch key (HGNC id, else symbol) is unique among new genes.
   return new Map(rows.map((r) => [geneKey(r.hgnc_id, r.approved_symbol), r.id]));
+}
+
+/** Identifier lists travel as jsonb: a text[][] parameter cannot hold rows of different lengths. */
+const identifierParams = (ids: StoredIdentifiers[]) => [
+  ids.map((i) => JSON.stringify(i.aliases)),
+  ids.map((i) => JSON.stringify(i.previous_symbols)),
+  ids.map((i) => i.ensembl_gene_id),
+  ids.map((i) => i.ncbi_gene_id),
+];
+
+/** Writes existing genes' identifiers where they changed; an unchanged row is not touched. Returns the count. */
+export async function updateIdentifiers(
+  db: Queryable,
+  genes: { id: number; ids: StoredIdentifiers }[],
+): Promise<number> {
+  if (genes.length === 0) return 0;
+  const { rowCount } = await db.query(
+    `update genes g
+        set aliases = n.aliases, previous_symbols = n.previous, ensembl_gene_id = n.ensembl,
+            ncbi_gene_id = n.ncbi, updated_at = now()
+       from (select v.id, array(select jsonb_array_elements_text(v.aliases)) as aliases,
+                    array(select jsonb_array_elements_text(v.previous)) as previous, v.ensembl, v.ncbi
+               from unnest($1::bigint[], $2::jsonb[], $3::jsonb[], $4::text[], $5::text[])
+                    as v(id, aliases, previous, ensembl, ncbi)) as n
+      where g.id = n.id
+        and (g.aliases, g.previous_symbols, g.ensembl_gene_id, g.ncbi_gene_id)
+            is distinct from (n.aliases, n.previous, n.ensembl, n.ncbi)`,
+    [genes.map((g) => g.id), ...identifierParams(genes.map((g) => g.ids))],
+  );
+  return rowCount ?? 0;
+}
+
+/** The genes holding any of these Ensembl or NCBI ids (their unique indexes). */
+export async function findIdHolders(db: Queryable, ids: StoredIdentifiers[]): Promise<IdHolder[]> {
+  const { rows } = await db.query<IdHolder>(
+    `select g.id, g.approved_symbol, g.ensembl_gene_id, g.ncbi_gene_id
+       from genes g
+      where g.ensembl_gene_id = any($1::text[]) or g.ncbi_gene_id = any($2::text[])`,
+    [ids.flatMap((i) => i.ensembl_gene_id ?? []), ids.flatMap((i) => i.ncbi_gene_id ?? [])],
+  );
+  return rows;
 }
 
 /** Gives HGNC ids to existing symbol-only genes; `hgnc_id is null` keeps it a fill-in, never a rewrite. */

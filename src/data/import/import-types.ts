@@ -29,10 +29,20 @@ export type FileKind = (typeof FILE_KINDS)[number];
 
 export type JsonObject = Record<string, unknown>;
 
+/** What an entry may say about its gene's other identifiers (gene-identifiers.ts). */
+export interface GeneIdentifiers {
+  aliases: string[];
+  previousSymbols: string[];
+  ensemblGeneId: string | null;
+  ncbiGeneId: string | null;
+}
+
 /** The gene an entry names, and where the entry is. */
 export interface GeneRef {
   symbol: string;
   hgncId: string | null;
+  /** Absent when the entry gives none. */
+  identifiers?: GeneIdentifiers | undefined;
   file: string;
   /** `genes[12]` or `line 7`. */
   where: string;
@@ -105,6 +115,8 @@ export interface ImportSummary {
     existing: number;
     /** Existing genes without an HGNC id that this run gave one. */
     hgncLinked: number;
+    /** Existing genes whose aliases, previous symbols, Ensembl or NCBI id this run added to. */
+    identifiersUpdated: number;
   };
   evidence: EvidenceCounts;
   /** The same counts per source, for the sources this run touched. */

@@ -1,9 +1,11 @@
+import { readGeneIdentifiers } from './gene-identifiers.js';
 import type { DiagnosticPanelsContribution, JsonObject } from './import-types.js';
 import { type Fail, failAt } from './input-error.js';
 import { isRecord, readHgncId, readNameList, readSymbol, show, toIsoDate } from './read-fields.js';
 
 /**
- * One provider's file (docs/data-model.md, "Importing"): `provider_name`, `genes: [{symbol, panels, hgnc_id?, …}]`.
+ * One provider's file (docs/data-model.md, "Importing"): `provider_name`, `genes: [{symbol, panels, hgnc_id?, …}]`;
+ * an entry may also give the gene's identifiers (gene-identifiers.ts).
  * Every gene entry becomes one contribution; repeated entries for a gene are fine, they are unioned later.
  * The evidence date is the day the provider's page was scraped (`scraped_at`), when the file says.
  * `reported_as` is not kept as an alias: in the upstream files it is as often a protein or disease name
@@ -26,7 +28,7 @@ export function parseDiagnosticPanels(file: string, doc: JsonObject): Diagnostic
     const hgncId = readHgncId(entry.hgnc_id, 'hgnc_id', fail);
     return {
       source: 'DiagnosticPanels',
-      gene: { symbol, hgncId, file, where },
+      gene: { symbol, hgncId, identifiers: readGeneIdentifiers(entry, fail), file, where },
       panels: readNameList(entry.panels, 'panels', fail),
       providers: [providerName],
       hgncIds: hgncId ? [hgncId] : [],

@@ -1,4 +1,5 @@
 import type { JsonLine } from './detect-kind.js';
+import { IDENTIFIER_FIELDS, readGeneIdentifiers } from './gene-identifiers.js';
 import {
   type Contribution,
   type DiagnosticPanelsContribution,
@@ -27,6 +28,7 @@ import {
 const FIELDS = [
   'approved_symbol',
   'hgnc_id',
+  ...IDENTIFIER_FIELDS,
   'source_name',
   'evidence_data',
   'source_detail',
@@ -34,7 +36,7 @@ const FIELDS = [
 ];
 
 /**
- * JSON Lines rows `{approved_symbol, hgnc_id?, source_name, evidence_data, source_detail?, evidence_date?}`.
+ * JSON Lines rows `{approved_symbol, hgnc_id?, aliases?, previous_symbols?, ensembl_gene_id?, ncbi_gene_id?, source_name, evidence_data, source_detail?, evidence_date?}`.
  * Rows of the union sources (DiagnosticPanels, Literature) must carry their sets (panels / publications)
  * and are unioned like the object files; their counts and source_detail are recomputed, never taken.
  * Rows of the other sources replace the stored evidence_data as they are.
@@ -52,6 +54,7 @@ function parseRow(file: string, line: number, value: unknown): Contribution {
   const gene: GeneRef = {
     symbol: readSymbol(value.approved_symbol, 'approved_symbol', fail),
     hgncId: readHgncId(value.hgnc_id, 'hgnc_id', fail),
+    identifiers: readGeneIdentifiers(value, fail),
     file,
     where: `line ${line}`,
   };

@@ -1,3 +1,4 @@
+import { readGeneIdentifiers } from './gene-identifiers.js';
 import type { JsonObject, LiteratureContribution } from './import-types.js';
 import { failAt } from './input-error.js';
 import {
@@ -12,7 +13,7 @@ import {
 
 /**
  * One paper's file (docs/data-model.md, "Importing"): `pmid`, title, authors, journal, publication_date, url,
- * doi, and `genes: [{symbol, hgnc_id?, …}]`. Every gene entry contributes this one PMID and its metadata.
+ * doi, and `genes: [{symbol, hgnc_id?, …}]` (an entry may also give the gene's identifiers, gene-identifiers.ts). Every gene entry contributes this one PMID and its metadata.
  */
 export function parseLiterature(file: string, doc: JsonObject): LiteratureContribution[] {
   const fileFail = failAt(file, '');
@@ -29,6 +30,7 @@ export function parseLiterature(file: string, doc: JsonObject): LiteratureContri
       gene: {
         symbol: readSymbol(entry.symbol, 'symbol', fail),
         hgncId: readHgncId(entry.hgnc_id, 'hgnc_id', fail),
+        identifiers: readGeneIdentifiers(entry, fail),
         file,
         where,
       },

@@ -12,6 +12,7 @@ import { geneListRanges } from './gene-list-ranges.js';
 import { geneListStats } from './gene-list-stats.js';
 import { geneScores } from './gene-scores.js';
 import { genesCurrent } from './genes-current.js';
+import { sourceDistributionItems } from './source-distribution-items.js';
 import { sourceOverlapStatistics } from './source-overlap-statistics.js';
 
 /** Every declared view, in dependency order (each entry only reads tables and entries before it). */
@@ -30,4 +31,5 @@ export const VIEWS: readonly ViewDef[] = [
   adminLogsFiltered,
   genesCurrent,
   sourceOverlapStatistics,
+  sourceDistributionItems,
 ];
