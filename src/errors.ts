@@ -13,6 +13,8 @@ export const ERRORS = {
   UNAVAILABLE: { status: 503, title: 'Service unavailable' },
   /** PostgreSQL cannot be reached (stopped, restarting, out of connections); answered with Retry-After. */
   DATABASE_UNAVAILABLE: { status: 503, title: 'Database unavailable' },
+  /** Every export slot of this process is taken (each export holds a database connection); with Retry-After. */
+  EXPORTS_BUSY: { status: 503, title: 'Exports busy' },
   INTERNAL: { status: 500, title: 'Internal server error' },
 } as const;
 
@@ -23,6 +25,8 @@ export interface KgdbErrorOptions {
   /** The request parameter (or CLI argument, file, entry) that was wrong. */
   parameter?: string;
   cause?: unknown;
+  /** When to try again, in seconds: sent as the answer's Retry-After. */
+  retryAfterSeconds?: number;
 }
 
 export class KgdbError extends Error {
@@ -30,14 +34,16 @@ export class KgdbError extends Error {
   readonly status: number;
   readonly title: string;
   readonly parameter: string | undefined;
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, { detail, parameter, cause }: KgdbErrorOptions) {
+  constructor(code: ErrorCode, { detail, parameter, cause, retryAfterSeconds }: KgdbErrorOptions) {
     super(detail, { cause });
     this.name = 'KgdbError';
     this.code = code;
     this.status = ERRORS[code].status;
     this.title = ERRORS[code].title;
     this.parameter = parameter;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 

@@ -89,6 +89,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'genes/views',
     'genes/resolve',
     'genes/export',
+    'export',
     'statistics',
     'releases',
     'logs',

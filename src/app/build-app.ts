@@ -9,6 +9,7 @@ import { DEFAULT_GUARD_THRESHOLDS, type TrustProxy } from '../config.js';
 import { consoleRoutes } from '../console/console-routes.js';
 import type { ConsoleStateReader } from '../console/console-state.js';
 import type { Pool } from '../db/pool.js';
+import type { ExportSlots } from '../export/export-slots.js';
 import { geneExportRoutes } from '../genes/export/gene-export-routes.js';
 import { geneRoutes } from '../genes/gene-routes.js';
 import type { GeneService } from '../genes/gene-service.js';
@@ -76,6 +77,8 @@ export interface AppParts {
   console: ConsoleStateReader;
   /** Where gene exports stream from (a cursor needs a pool's client): the read replica while it is up. */
   exportPool: () => Pool;
+  /** How many exports (gene and release alike) this process runs at once. */
+  exportSlots: ExportSlots;
 }
 
 /** Fastify with every plugin and route, in the order their hooks need; nothing is built here. */
@@ -156,10 +159,19 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   await app.register(healthRoutes, { pool: parts.pool, readReplica: parts.readReplica });
   await app.register(geneRoutes, { prefix: '/api/genes', genes: parts.genes, bodies: parts.cache.cache });
   // Their static /export and /resolve win over geneRoutes' /:gene_symbol in Fastify's router.
-  await app.register(geneExportRoutes, { prefix: '/api/genes', db: parts.exportPool, now: parts.now });
+  await app.register(geneExportRoutes, {
+    prefix: '/api/genes',
+    db: parts.exportPool,
+    now: parts.now,
+    exportSlots: parts.exportSlots,
+  });
   await app.register(resolveRoutes, { prefix: '/api/genes', resolve: parts.resolve });
   await app.register(statisticsRoutes, { prefix: '/api/statistics', statistics: parts.statistics });
-  await app.register(releaseRoutes, { prefix: '/api/releases', pool: parts.pool });
+  await app.register(releaseRoutes, {
+    prefix: '/api/releases',
+    pool: parts.pool,
+    exportSlots: parts.exportSlots,
+  });
   await app.register(logRoutes, { prefix: '/api/admin/logs', logs: parts.logs, now: parts.now });
   await app.register(flagRoutes, {
     prefix: '/api/admin/feature-flags',

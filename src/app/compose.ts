@@ -4,8 +4,9 @@ import { type AuthDeps, createAuthDeps } from '../auth/auth-deps.js';
 import { principalUserId } from '../auth/auth-types.js';
 import { type Config, DEFAULT_GUARD_OPTIONS, type TrustProxy } from '../config.js';
 import { createConsoleState } from '../console/console-state.js';
-import type { Pool } from '../db/pool.js';
+import { type Pool, poolStats } from '../db/pool.js';
 import { createReadRouter, type ReadRouter, type ReadRouterOptions } from '../db/read-pool.js';
+import { createExportSlots, exportSlotCount } from '../export/export-slots.js';
 import { cachedLegacyFacts } from '../genes/cached-gene-repository.js';
 import { createGeneService, type GeneService } from '../genes/gene-service.js';
 import { createLegacyGeneRepository } from '../genes/legacy/legacy-gene-repository.js';
@@ -202,6 +203,8 @@ export async function compose(options: ComposeOptions): Promise<Composition> {
       now: swaps.clock ?? (() => new Date()),
       // A cursor holds one client for the whole export: the replica's pool while it is up, else the primary.
       exportPool: () => (reads?.status === 'up' && options.readPool) || pool,
+      // Half the pool at most: exports hold their clients until the file is read (both pools have this size).
+      exportSlots: createExportSlots(exportSlotCount(poolStats(pool).max)),
     };
     const refresher = options.refresher ?? createRefresher({ pool, views: VIEWS, listen: false, logger });
     const guardSettings = options.guard || DEFAULT_GUARD_OPTIONS;

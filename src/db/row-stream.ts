@@ -53,14 +53,24 @@ export async function* streamRows<Row>(
  * Runs `rows` to its first row and hands back an iterable of all of them. A failure to connect or to plan the
  * statement is thrown here, while a caller can still answer with an error instead of a cut-off body.
  */
-export async function started<Row>(rows: AsyncIterable<Row>): Promise<AsyncIterable<Row>> {
+export async function started<Row>(rows: AsyncIterable<Row>): Promise<AsyncIterableIterator<Row>> {
   const iterator = rows[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  const rest = { [Symbol.asyncIterator]: () => iterator };
-  return (async function* () {
-    if (first.done) return;
-    yield first.value;
-    // yield* hands return() on to the iterator: stopping early still closes the cursor.
-    yield* rest;
-  })();
+  let first: IteratorResult<Row> | undefined = await iterator.next();
+  const all: AsyncIterableIterator<Row> = {
+    [Symbol.asyncIterator]: () => all,
+    async next() {
+      if (first === undefined) return iterator.next();
+      const result = first;
+      first = undefined;
+      return result;
+    },
+    // Passed on whenever the consumer stops, on the first row or before its first next(): the source's finally
+    // closes the cursor and releases the client (a generator wrapper skips that unless it is past a yield).
+    async return(value?: unknown) {
+      first = undefined;
+      await iterator.return?.();
+      return { done: true, value };
+    },
+  };
+  return all;
 }

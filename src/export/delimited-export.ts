@@ -22,7 +22,7 @@ function delimitedCell(cell: ExportCell): string {
 
 /**
  * CSV (`,`) or TSV (tab) by csv-stringify: a BOM, the header row, one line per row, quoting where a value holds
- * the delimiter, a quote or a line break (quotes doubled), CRLF line ends, and the metadata line last.
+ * the delimiter, a quote, a line break or a `#` (quotes doubled), CRLF line ends, and the metadata line last.
  */
 export function delimitedWriter<Row>(
   out: PassThrough,
@@ -30,7 +30,9 @@ export function delimitedWriter<Row>(
   columns: readonly ExportColumn<Row>[],
   meta: ExportMeta,
 ): TableWriter<Row> {
-  const options = { delimiter, record_delimiter: LINE_END, eof: true } as const;
+  // '#' quoted too: a reader that skips the metadata line as a comment (csv-parse `comment: '#'`) would
+  // otherwise cut an unquoted `x#y` at the '#'.
+  const options = { delimiter, record_delimiter: LINE_END, eof: true, quoted_match: '#' } as const;
   let batch: string[][] = [];
   const flush = () => {
     if (batch.length > 0) out.write(stringify(batch, options));

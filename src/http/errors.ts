@@ -79,6 +79,7 @@ function toKgdbError(err: FastifyError | Error): KgdbError {
     return new KgdbError('DATABASE_UNAVAILABLE', {
       detail: `The database is unavailable; retry in ${DATABASE_RETRY_AFTER_SECONDS} seconds`,
       cause: err,
+      retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
     });
   }
   if (err instanceof DatabaseError) {
@@ -118,7 +119,8 @@ function envelope(err: KgdbError, request: FastifyRequest, errorId: string = ran
 
 /**
  * The single error handler: 4xx logged at info, 5xx at error, both with the error_id the client sees. A database
- * outage answers 503 with Retry-After; what the driver said (addresses included) goes to the log only.
+ * outage answers 503 with Retry-After (as does any error that names its retryAfterSeconds); what the driver said
+ * (addresses included) goes to the log only.
  */
 export function renderError(err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
   const kgdbErr = toKgdbError(err);
@@ -131,7 +133,7 @@ export function renderError(err: FastifyError | Error, request: FastifyRequest, 
   };
   if (kgdbErr.status >= 500) request.log.error(log, 'request failed');
   else request.log.info(log, kgdbErr.message);
-  if (kgdbErr.code === 'DATABASE_UNAVAILABLE') reply.header('retry-after', DATABASE_RETRY_AFTER_SECONDS);
+  if (kgdbErr.retryAfterSeconds !== undefined) reply.header('retry-after', kgdbErr.retryAfterSeconds);
   replyCodes.set(reply, kgdbErr.code);
   return reply.status(kgdbErr.status).send(body);
 }

@@ -1,5 +1,5 @@
 import { DatabaseError } from 'pg';
-import type { Pool, PoolClient } from '../db/pool.js';
+import { type Pool, type PoolClient, withClient } from '../db/pool.js';
 import { KgdbError } from '../errors.js';
 import { canonicalChecksum } from './release-export.js';
 import { type Actor, RELEASE_COLUMNS, type Release } from './release-repository.js';
@@ -90,20 +90,20 @@ async function freeze(client: PoolClient, input: NewRelease): Promise<Release> {
  * the counts and the checksum), nothing written on any error. CONFLICT when the version exists.
  */
 export async function createRelease(pool: Pool, input: NewRelease): Promise<Release> {
-  const client = await pool.connect();
-  try {
-    await client.query('begin isolation level repeatable read');
-    const release = await freeze(client, input);
-    await client.query('commit');
-    return release;
-  } catch (err) {
-    await client.query('rollback').catch(() => {});
-    // A concurrent create of the same version committed first.
-    if (err instanceof DatabaseError && err.code === '23505' && err.constraint === 'releases_version_key') {
-      throw duplicate(input.version);
+  return withClient(pool, async (client) => {
+    try {
+      await client.query('begin isolation level repeatable read');
+      const release = await freeze(client, input);
+      await client.query('commit');
+      return release;
+    } catch (err) {
+      // A connection that broke cannot roll back; the failure worth reporting is the freeze's.
+      await client.query('rollback').catch(() => {});
+      // A concurrent create of the same version committed first.
+      if (err instanceof DatabaseError && err.code === '23505' && err.constraint === 'releases_version_key') {
+        throw duplicate(input.version);
+      }
+      throw err;
     }
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }

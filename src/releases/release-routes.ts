@@ -4,8 +4,15 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { principalActor, principalUserId } from '../auth/auth-types.js';
 import type { Pool } from '../db/pool.js';
 import { KgdbError } from '../errors.js';
-import { type ExportFormat, exportContentType, exportFileName } from '../export/table-export.js';
-import { GeneExportQuerystring, givenFilters, noPages } from '../genes/export/gene-export-routes.js';
+import type { ExportSlots } from '../export/export-slots.js';
+import { type ExportFormat, exportFileName } from '../export/table-export.js';
+import {
+  asAttachment,
+  EXPORT_FILE_RESPONSE,
+  GeneExportQuerystring,
+  givenFilters,
+  noPages,
+} from '../genes/export/gene-export-routes.js';
 import { toGeneListQuery } from '../genes/gene-list-query.js';
 import type { GeneListQuery } from '../genes/gene-repository.js';
 import { createRelease } from './freeze.js';
@@ -38,6 +45,8 @@ import {
 
 export interface ReleaseRoutesOptions {
   pool: Pool;
+  /** The process's export slots, shared with the gene export. */
+  exportSlots: ExportSlots;
 }
 
 const TAGS = ['Releases'];
@@ -74,7 +83,7 @@ const actorOf = (request: FastifyRequest): Actor => ({
 });
 
 /** /api/releases: frozen, citable copies of the scored gene list (docs/api.md, "Releases"). Reads are public. */
-export const releaseRoutes: FastifyPluginAsync<ReleaseRoutesOptions> = async (app, { pool }) => {
+export const releaseRoutes: FastifyPluginAsync<ReleaseRoutesOptions> = async (app, { pool, exportSlots }) => {
   app.get<{ Querystring: ReleaseListQuerystring }>(
     '/',
     {
@@ -202,22 +211,19 @@ export const releaseRoutes: FastifyPluginAsync<ReleaseRoutesOptions> = async (ap
           "A release's frozen genes as CSV, TSV, JSON or XLSX; without filters and as CSV, the bytes export_checksum is the SHA-256 of",
         params: ReleaseParams,
         querystring: GeneExportQuerystring,
-        response: { 200: { type: 'string', description: 'The export file, streamed' } },
+        response: { 200: EXPORT_FILE_RESPONSE },
       },
     },
     async (request, reply) => {
       const format = (request.query.format ?? 'csv') as ExportFormat;
       const query = toGeneListQuery(request.query);
       const release = await getRelease(pool, request.params.version);
-      reply
-        .header('content-type', exportContentType(format))
-        .header(
-          'content-disposition',
-          `attachment; filename="${exportFileName(`kgdb-release-${release.version}`, format)}"`,
-        );
+      const file = exportFileName(`kgdb-release-${release.version}`, format);
       // HEAD: the headers only; the export is not run to be thrown away.
-      if (request.method === 'HEAD') return reply.send();
-      return reply.send(await releaseExport(pool, release, format, query, givenFilters(request.url)));
+      if (request.method === 'HEAD') return asAttachment(reply, format, file).send();
+      exportSlots.take(reply.raw);
+      const body = await releaseExport(pool, release, format, query, givenFilters(request.url));
+      return asAttachment(reply, format, file).send(body);
     },
   );
 

@@ -181,15 +181,10 @@ select 'source', ge.source_name::text, count(*)::int, count(*)::int
     },
 
     async distributions(filter) {
-      const { rows } = await db.query<DistributionCount & { kind: string }>(
-        `select 'source' as kind, ge.source_name::text as source_name, null::text as category,
-       null::int as item_count, count(*)::int as gene_count
-  from gene_evidence ge
-  left join gene_scores gs on gs.gene_id = ge.gene_id
- where ${GENE_FILTER_SQL}
- group by ge.source_name
-union all
-select 'group', d.source_name, d.category, d.item_count::int, count(*)::int
+      // Every evidence row has its own row (row_key ''), so the groups name every source with evidence among
+      // the genes; rows without a category or a count (a source's evidence without a bar) only name it.
+      const { rows } = await db.query<DistributionCount>(
+        `select d.source_name, d.category, d.item_count::int as item_count, count(*)::int as gene_count
   from source_distribution_items d
   left join gene_scores gs on gs.gene_id = d.gene_id
  where ${GENE_FILTER_SQL}
@@ -197,15 +192,8 @@ select 'group', d.source_name, d.category, d.item_count::int, count(*)::int
         filterParams(filter),
       );
       return {
-        sources: rows.filter((r) => r.kind === 'source').map((r) => r.source_name),
-        groups: rows
-          .filter((r) => r.kind === 'group')
-          .map(({ source_name, category, item_count, gene_count }) => ({
-            source_name,
-            category,
-            item_count,
-            gene_count,
-          })),
+        sources: [...new Set(rows.map((r) => r.source_name))],
+        groups: rows.filter((r) => r.category !== null || r.item_count !== null),
       };
     },
   };

@@ -529,7 +529,8 @@ describe('gene identifiers: aliases, previous symbols, Ensembl and NCBI ids', ()
       { ensembl_gene_id: 'ENSG118762' },
       'ensembl_gene_id "ENSG118762" is not an Ensembl gene id (ENSG + 11 digits)',
     ],
-    [{ ncbi_gene_id: '53a1' }, 'ncbi_gene_id "53a1" is not an NCBI Gene id (digits)'],
+    [{ ncbi_gene_id: '53a1' }, 'ncbi_gene_id "53a1" is not an NCBI Gene id (digits, no leading zero)'],
+    [{ ncbi_gene_id: '05311' }, 'ncbi_gene_id "05311" is not an NCBI Gene id (digits, no leading zero)'],
     [{ previous_symbols: 'APKD2' }, 'previous_symbols must be a list of names, got "APKD2"'],
     [{ aliases: ['PC2', ''] }, 'aliases[1] must be a non-empty string, got ""'],
   ])('a bad value %o: error naming file, line and field', async (extra, message) => {

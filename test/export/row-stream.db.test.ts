@@ -96,4 +96,31 @@ describe('started', () => {
     const rows = await started(streamRows<{ n: number }>(db.pool, SERIES, [10_000], { batchSize: 10 }));
     for await (const row of rows) if (row.n === 3) break;
   });
+
+  it('stopping on the first row, or before reading any, closes the cursor and releases the client', async () => {
+    const busy = () => db.pool.totalCount - db.pool.idleCount;
+    const seen: number[] = [];
+    const rows = await started(streamRows<{ n: number }>(db.pool, SERIES, [10_000], { batchSize: 10 }));
+    expect(busy()).toBe(1);
+    for await (const row of rows) {
+      seen.push(row.n);
+      break;
+    }
+    expect(seen).toEqual([1]);
+    expect(busy()).toBe(0);
+    expect(db.pool.idleCount).toBe(db.pool.totalCount);
+
+    const unread = await started(streamRows(db.pool, SERIES, [10_000], { batchSize: 10 }));
+    expect(busy()).toBe(1);
+    await unread[Symbol.asyncIterator]().return?.();
+    expect(busy()).toBe(0);
+    // Both pool clients free again: neither is stuck in an open cursor.
+    const [a, b] = await Promise.all([db.pool.connect(), db.pool.connect()]);
+    try {
+      expect([await openCursors(a), await openCursors(b)]).toEqual([0, 0]);
+    } finally {
+      a.release();
+      b.release();
+    }
+  });
 });

@@ -52,11 +52,17 @@ async function bytes(format: ExportFormat, rows: readonly Row[] = ROWS): Promise
   return Buffer.concat(chunks);
 }
 
+const DELIMITED = [
+  ['csv', ','],
+  ['tsv', '\t'],
+] as const;
+
+/** The records as a reader sees them that skips the metadata line as a `#` comment. */
+const readBack = (raw: Buffer, delimiter: string): string[][] =>
+  parse(raw, { bom: true, comment: '#', delimiter, relax_column_count: false });
+
 describe('CSV and TSV', () => {
-  it.each([
-    ['csv', ','],
-    ['tsv', '\t'],
-  ] as const)(
+  it.each(DELIMITED)(
     '%s: BOM, header, RFC 4180 quoting, CRLF, guarded text, one metadata line last',
     async (format, delimiter) => {
       const raw = await bytes(format);
@@ -73,18 +79,30 @@ describe('CSV and TSV', () => {
           '&filter[tier]=a%2Cb%09c&sort=-score&filter[search]=50%25 %26 more%3D%23%3B',
       );
 
-      const records: string[][] = parse(raw, {
-        bom: true,
-        comment: '#',
-        delimiter,
-        relax_column_count: false,
-      });
-      expect(records).toEqual([
+      expect(readBack(raw, delimiter)).toEqual([
         ['name', 'score', 'tags', 'ok'],
         ['plain', '1.5', 'a|b', 'true'],
         ['comma, "quote"\r\nbreak\ttab', '-2', '', 'false'],
         ["'=1+1", '', "'-x|y", 'true'],
         ['Ünïcødé ✓', '0', "'@z", 'false'],
+      ]);
+    },
+  );
+
+  it.each(DELIMITED)(
+    '%s: a value holding # is quoted, so a reader skipping # comments keeps it whole',
+    async (format, delimiter) => {
+      const rows: Row[] = [
+        { name: 'x#y', score: 1, tags: ['#a', 'b#'], ok: true },
+        { name: '#start', score: null, tags: [], ok: false },
+      ];
+      const raw = await bytes(format, rows);
+      expect(raw.toString('utf8')).toContain(`\r\n"x#y"${delimiter}1${delimiter}"#a|b#"${delimiter}true\r\n`);
+      expect(raw.toString('utf8')).toContain(`\r\n"#start"${delimiter}`);
+      expect(readBack(raw, delimiter)).toEqual([
+        ['name', 'score', 'tags', 'ok'],
+        ['x#y', '1', '#a|b#', 'true'],
+        ['#start', '', '', 'false'],
       ]);
     },
   );

@@ -1,6 +1,7 @@
 import { buffer } from 'node:stream/consumers';
 import Fastify from 'fastify';
 import { createPool } from '../../src/db/pool.js';
+import { createExportSlots, exportSlotCount } from '../../src/export/export-slots.js';
 import { type ExportFormat, exportContentType, exportStream } from '../../src/export/table-export.js';
 import { GENE_EXPORT_COLUMNS } from '../../src/genes/export/gene-export-columns.js';
 import { geneExportRoutes } from '../../src/genes/export/gene-export-routes.js';
@@ -14,11 +15,17 @@ import { paramKeywords } from '../../src/http/params.js';
  * stop it from starting. GET /buffered-export is the comparison a memory bound must tell apart: every row
  * fetched at once and the whole file made in memory before it is sent. Prints its port when it listens.
  */
-const pool = createPool({ connectionString: process.env.DATABASE_URL ?? '', max: 4 });
+const POOL_MAX = 4;
+const pool = createPool({ connectionString: process.env.DATABASE_URL ?? '', max: POOL_MAX });
 const app = Fastify({
   ajv: { customOptions: { removeAdditional: false, coerceTypes: true }, plugins: [paramKeywords] },
 });
-await app.register(geneExportRoutes, { prefix: '/api/genes', db: () => pool, now: () => new Date() });
+await app.register(geneExportRoutes, {
+  prefix: '/api/genes',
+  db: () => pool,
+  now: () => new Date(),
+  exportSlots: createExportSlots(exportSlotCount(POOL_MAX)),
+});
 app.get<{ Querystring: { format: ExportFormat } }>('/buffered-export', async (request, reply) => {
   const { format } = request.query;
   const { text, values } = geneExportSql({ filters: { hideZeroScores: false }, sort: [] });

@@ -226,6 +226,22 @@ describe('validation and methods', () => {
   });
 
   it('/export is the route, not a gene symbol; the gene route still answers other symbols', async () => {
+    await db.pool.query(
+      `insert into genes (approved_symbol, hgnc_id) values ('EXPROUTE1', 'HGNC:990001') on conflict do nothing`,
+    );
+    await refreshMaterializedViews(db.pool);
+    const gene = await app.inject({ method: 'GET', url: '/api/genes/EXPROUTE1' });
+    expect(gene.statusCode).toBe(200);
+    expect(gene.json().data.attributes).toMatchObject({
+      approved_symbol: 'EXPROUTE1',
+      hgnc_id: 'HGNC:990001',
+    });
+    // /api/genes/export answers the file, not a lookup of a gene named "export".
+    const file = await app.inject({ method: 'GET', url: '/api/genes/export' });
+    expect(file.statusCode).toBe(200);
+    expect(file.headers['content-type']).toBe('text/csv; charset=utf-8; header=present');
+    expect(file.headers['content-disposition']).toMatch(/^attachment; filename="kgdb-genes-/);
+    expect(file.body.startsWith('\ufeffid,approved_symbol,hgnc_id,')).toBe(true);
     expect((await app.inject({ method: 'GET', url: '/api/genes/export/evidence' })).statusCode).toBe(404);
     const spec = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
     expect(spec.paths['/api/genes/export'].get.parameters.map((p: { name: string }) => p.name)).toContain(

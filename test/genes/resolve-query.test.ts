@@ -23,6 +23,8 @@ describe('queryKeys', () => {
     ['ENSG00000118762', ['ENSG00000118762']],
     ['ensg00000118762.14', ['ENSG00000118762']],
     ['HGNC:', ['HGNC:']],
+    // Only ASCII letters fold, as in the index (translate(), not the locale's upper()).
+    ['straße-é', ['STRAßE-é']],
   ])('%s → %o', (query, keys) => {
     expect(queryKeys(query, 'query')).toEqual(keys);
   });

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Queryable, withClient } from '../../src/db/pool.js';
-import { MAX_BULK_QUERIES } from '../../src/genes/resolve/resolve-query.js';
+import { asciiUpper, MAX_BULK_QUERIES, MAX_QUERY_LENGTH } from '../../src/genes/resolve/resolve-query.js';
 import { createResolveRepository } from '../../src/genes/resolve/resolve-repository.js';
 import { testApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -209,6 +209,21 @@ describe('POST /api/genes/resolve', () => {
     expect(res.json().meta).toMatchObject({ total: MAX_BULK_QUERIES, resolved: MAX_BULK_QUERIES / 2 });
   });
 
+  it(`takes ${MAX_BULK_QUERIES} queries of the longest length, every character escaped (not a 413)`, async () => {
+    // Each é written as the six characters \u00e9: 5,000 × 100 of them is about 3 MB of valid JSON.
+    const longest = `"${'\\u00e9'.repeat(MAX_QUERY_LENGTH)}"`;
+    const payload = `{"queries": [${Array.from({ length: MAX_BULK_QUERIES }, () => longest).join(',')}]}`;
+    expect(payload.length).toBeGreaterThan(1024 * 1024);
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/genes/resolve',
+      headers: { 'content-type': 'application/json' },
+      payload,
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().meta).toMatchObject({ total: MAX_BULK_QUERIES, resolved: 0 });
+  });
+
   it(`refuses ${MAX_BULK_QUERIES + 1} queries, naming queries and the limit`, async () => {
     const res = await bulk({ queries: Array.from({ length: MAX_BULK_QUERIES + 1 }, () => 'PKD1') });
     expect(res.statusCode).toBe(400);
@@ -252,5 +267,17 @@ describe('the lookup is an index probe', () => {
       return explained.join('\n');
     });
     expect(plan).toContain('genes_lookup_keys_idx');
+  });
+});
+
+describe('the index keys and the query keys fold case alike', () => {
+  it('ASCII letters only, whatever the locale: the SQL function agrees with asciiUpper', async () => {
+    const names = ['Pkd1', 'straße', 'É-gene', 'ensg00000118762', 'hgnc:9008'];
+    const { rows } = await db.pool.query<{ keys: string[] }>(
+      `select kgdb_gene_lookup_keys($1, null, null, null, '{}', $2::text[]) as keys`,
+      [names[0], names.slice(1)],
+    );
+    expect(rows[0]?.keys).toEqual(names.map(asciiUpper));
+    expect(rows[0]?.keys).toEqual(['PKD1', 'STRAßE', 'É-GENE', 'ENSG00000118762', 'HGNC:9008']);
   });
 });

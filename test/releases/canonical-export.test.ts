@@ -27,7 +27,7 @@ const ROWS: GeneRow[] = [
     id: '7',
     hgnc_id: null,
     approved_symbol: '=X,"Y"',
-    aliases: [],
+    aliases: ['X#1'],
     created_at: at,
     updated_at: at,
     evidence_count: 1,
@@ -43,7 +43,7 @@ async function* rows(): AsyncIterable<GeneRow> {
 }
 
 describe('the canonical release export', () => {
-  it('keeps its exact bytes: BOM, header, CRLF, RFC 4180 quoting, the formula guard, the metadata line', async () => {
+  it('keeps its exact bytes: BOM, header, CRLF, RFC 4180 quoting, # quoted, the formula guard, the metadata line', async () => {
     const meta = geneExportMeta({}, '2026-12-01T00:00:00.000Z', '2026.12');
     const chunks: Buffer[] = [];
     for await (const chunk of exportStream(rows(), 'csv', GENE_EXPORT_COLUMNS, meta)) {
@@ -52,7 +52,7 @@ describe('the canonical release export', () => {
     expect(Buffer.concat(chunks).toString('utf8')).toBe(
       '\uFEFFid,approved_symbol,hgnc_id,aliases,evidence_score,evidence_count,evidence_tier,evidence_group,sources,created_at,updated_at\r\n' +
         `2,PKD2,HGNC:9009,PC2|TRPP2,87.5,3,multi_source_support,well_supported,ClinGen|GenCC|Literature,${at},${at}\r\n` +
-        `7,"'=X,""Y""",,,12.5,1,preliminary_evidence,emerging_evidence,HPO,${at},${at}\r\n` +
+        `7,"'=X,""Y""",,"X#1",12.5,1,preliminary_evidence,emerging_evidence,HPO,${at},${at}\r\n` +
         '#title=kgdb gene list&release=2026.12&generated_at=2026-12-01T00:00:00.000Z&rows=2\r\n',
     );
   });

@@ -104,6 +104,7 @@ describe('releases', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/csv/);
     expect(res.headers['content-disposition']).toBe('attachment; filename="kgdb-release-2026.1.csv"');
+    expect(res.headers['cache-control']).toBe('no-store');
     expect(sha256(res.rawPayload)).toBe(first.release.export_checksum);
     // The export holds the frozen genes in the list's default order, and names the release.
     const rows = parse(res.rawPayload, { columns: true, comment: '#' }) as Record<string, string>[];
@@ -112,6 +113,7 @@ describe('releases', () => {
     const head = await app.inject({ method: 'HEAD', url: '/api/releases/2026.1/export?format=xlsx' });
     expect(head.statusCode).toBe(200);
     expect(head.headers['content-disposition']).toBe('attachment; filename="kgdb-release-2026.1.xlsx"');
+    expect(head.headers['cache-control']).toBe('no-store');
   });
 
   it("the genes take the list's filters and sort; so does the export", async () => {
@@ -147,6 +149,8 @@ describe('releases', () => {
       expect(res.statusCode).toBe(404);
       expect(res.json().error.source.parameter).toBe('version');
       expect(res.json().error.detail).toContain('2099.1');
+      // An error is never sent as a download.
+      expect(res.headers['content-disposition']).toBeUndefined();
     }
   });
 

@@ -12,7 +12,8 @@ import { readNameList, show } from './read-fields.js';
 export const IDENTIFIER_FIELDS = ['aliases', 'previous_symbols', 'ensembl_gene_id', 'ncbi_gene_id'] as const;
 
 const ENSEMBL = /^ENSG\d{11}$/;
-const NCBI = /^\d{1,12}$/;
+/** No leading zero: `05311` would be a second spelling of `5311` that the unique index lets in. */
+const NCBI = /^[1-9]\d{0,11}$/;
 
 function readId(value: unknown, field: string, pattern: RegExp, expected: string, fail: Fail): string | null {
   if (value === undefined || value === null || value === '') return null;
@@ -37,7 +38,13 @@ export function readGeneIdentifiers(entry: JsonObject, fail: Fail): GeneIdentifi
       'an Ensembl gene id (ENSG + 11 digits)',
       fail,
     ),
-    ncbiGeneId: readId(entry.ncbi_gene_id, 'ncbi_gene_id', NCBI, 'an NCBI Gene id (digits)', fail),
+    ncbiGeneId: readId(
+      entry.ncbi_gene_id,
+      'ncbi_gene_id',
+      NCBI,
+      'an NCBI Gene id (digits, no leading zero)',
+      fail,
+    ),
   };
 }
 

@@ -7,13 +7,15 @@ alter table genes
   add column if not exists ensembl_gene_id text
     constraint genes_ensembl_gene_id_check check (ensembl_gene_id ~ '^ENSG[0-9]{11}$'),
   add column if not exists ncbi_gene_id text
-    constraint genes_ncbi_gene_id_check check (ncbi_gene_id ~ '^[0-9]{1,12}$');
+    constraint genes_ncbi_gene_id_check check (ncbi_gene_id ~ '^[1-9][0-9]{0,11}$');
 
 -- One gene per Ensembl or NCBI id, as in HGNC's own table; the importer names both genes on a clash.
 create unique index if not exists genes_ensembl_gene_id_key on genes (ensembl_gene_id);
 create unique index if not exists genes_ncbi_gene_id_key on genes (ncbi_gene_id);
 
--- Every upper-cased key a gene answers to: symbol, HGNC id, Ensembl and NCBI ids, previous symbols, aliases.
+-- Every key a gene answers to, ASCII letters upper-cased: symbol, HGNC id, Ensembl and NCBI ids, previous
+-- symbols, aliases. translate() rather than upper(): upper() follows the database's locale (and may change with
+-- it), while the API builds its keys the same way in JavaScript; other letters must match as written.
 -- The separator (U+0001) cannot occur in a symbol; joining, upper-casing and splitting avoids a subquery,
 -- which an index expression may not hold.
 create or replace function kgdb_gene_lookup_keys(
@@ -27,8 +29,13 @@ create or replace function kgdb_gene_lookup_keys(
 language sql immutable parallel safe
 as $$
   select array_remove(
-           array[upper(approved_symbol), upper(hgnc_id), upper(ensembl_gene_id), ncbi_gene_id]
-             || string_to_array(upper(array_to_string(previous_symbols || aliases, chr(1))), chr(1)),
+           string_to_array(
+             translate(
+               array_to_string(
+                 array[approved_symbol, hgnc_id, ensembl_gene_id, ncbi_gene_id] || previous_symbols || aliases,
+                 chr(1)),
+               'abcdefghijklmnopqrstuvwxyz', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'),
+             chr(1)),
            null)
 $$;
 

@@ -38,7 +38,8 @@ create table if not exists release_genes (
   -- The column names of gene_list_detailed that the gene list's SQL reads (src/genes/views/gene-list-sql.ts).
   gene_id bigint not null,
   hgnc_id text,
-  gene_symbol text not null,
+  -- "C": the canonical export's order (and so its checksum) must not depend on the server's locale.
+  gene_symbol text collate "C" not null,
   alias_symbols text[] not null,
   created_at timestamptz not null,
   updated_at timestamptz not null,

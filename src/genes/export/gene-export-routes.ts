@@ -1,10 +1,11 @@
 // Adds the OpenAPI keywords (tags, summary) to Fastify's route schema type.
 import type {} from '@fastify/swagger';
 import { type Static, Type } from '@sinclair/typebox';
-import type { FastifyPluginAsync, preValidationAsyncHookHandler } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, preValidationAsyncHookHandler } from 'fastify';
 import type { Pool } from '../../db/pool.js';
 import { started } from '../../db/row-stream.js';
 import { KgdbError } from '../../errors.js';
+import type { ExportSlots } from '../../export/export-slots.js';
 import {
   EXPORT_FORMATS,
   type ExportFormat,
@@ -22,6 +23,8 @@ export interface GeneExportRoutesOptions {
   /** Where the rows are read: a pool, asked per export (a read replica while it is up). */
   db: () => Pool;
   now: () => Date;
+  /** The process's export slots, shared with the release export. */
+  exportSlots: ExportSlots;
 }
 
 const PAGE_KEYS = ['page[number]', 'page[size]'] as const;
@@ -81,8 +84,33 @@ export function geneExportMeta(
 
 const FILE_SCHEMA = { type: 'string', description: 'The file, streamed' } as const;
 
+/** The 200 of an export route in OpenAPI: one content type per format. */
+export const EXPORT_FILE_RESPONSE = {
+  description: 'An attachment; the metadata (release, filters, generated_at) is in the file',
+  content: Object.fromEntries(
+    EXPORT_FORMATS.map((format) => [
+      exportContentType(format).split(';')[0],
+      { schema: format === 'xlsx' ? { ...FILE_SCHEMA, format: 'binary' } : FILE_SCHEMA },
+    ]),
+  ),
+};
+
+/**
+ * The file's headers. Set once the rows have started (or for HEAD): an error answered before that must not
+ * arrive as a download of the error's JSON.
+ */
+export function asAttachment(reply: FastifyReply, format: ExportFormat, file: string): FastifyReply {
+  return reply
+    .header('content-type', exportContentType(format))
+    .header('content-disposition', `attachment; filename="${file}"`)
+    .header('cache-control', 'no-store');
+}
+
 /** GET /api/genes/export: the gene list as a file, streamed from a cursor. */
-export const geneExportRoutes: FastifyPluginAsync<GeneExportRoutesOptions> = async (app, { db, now }) => {
+export const geneExportRoutes: FastifyPluginAsync<GeneExportRoutesOptions> = async (
+  app,
+  { db, now, exportSlots },
+) => {
   app.get<{ Querystring: GeneExportQuerystring }>(
     '/export',
     {
@@ -91,17 +119,7 @@ export const geneExportRoutes: FastifyPluginAsync<GeneExportRoutesOptions> = asy
         tags: ['Core Resources - Genes'],
         summary: 'Every gene the list filters match, as CSV, TSV, JSON or XLSX (streamed, no pages)',
         querystring: GeneExportQuerystring,
-        response: {
-          200: {
-            description: 'An attachment; the metadata (release, filters, generated_at) is in the file',
-            content: Object.fromEntries(
-              EXPORT_FORMATS.map((format) => [
-                exportContentType(format).split(';')[0],
-                { schema: format === 'xlsx' ? { ...FILE_SCHEMA, format: 'binary' } : FILE_SCHEMA },
-              ]),
-            ),
-          },
-        },
+        response: { 200: EXPORT_FILE_RESPONSE },
       },
     },
     async (request, reply) => {
@@ -109,15 +127,12 @@ export const geneExportRoutes: FastifyPluginAsync<GeneExportRoutesOptions> = asy
       const query = toGeneListQuery(request.query);
       const generatedAt = now().toISOString();
       const file = exportFileName(`kgdb-genes-${generatedAt.slice(0, 10)}`, format);
-      reply
-        .header('content-type', exportContentType(format))
-        .header('content-disposition', `attachment; filename="${file}"`)
-        .header('cache-control', 'no-store');
       // HEAD: the headers only; the export is not run to be thrown away.
-      if (request.method === 'HEAD') return reply.send();
+      if (request.method === 'HEAD') return asAttachment(reply, format, file).send();
+      exportSlots.take(reply.raw);
       const rows = await started(geneExportRows(db(), query));
       const meta = geneExportMeta(givenFilters(request.url), generatedAt);
-      return reply.send(exportStream(rows, format, GENE_EXPORT_COLUMNS, meta));
+      return asAttachment(reply, format, file).send(exportStream(rows, format, GENE_EXPORT_COLUMNS, meta));
     },
   );
 };

@@ -52,12 +52,18 @@ const HGNC_NUMBER = /^(?:HGNC:)?(\d+)$/;
 const VERSIONED_ENSEMBL = /^(ENSG\d{11})\.\d+$/;
 
 /**
+ * ASCII letters upper-cased, every other character as it is: exactly what kgdb_gene_lookup_keys (migration 0013)
+ * does in SQL with translate(), whatever the database's locale, so the keys built here and the index agree.
+ */
+export const asciiUpper = (text: string): string => text.replace(/[a-z]/g, (c) => c.toUpperCase());
+
+/**
  * The upper-cased keys a query may equal in kgdb_gene_lookup_keys (migration 0013): the query itself, and
  * `HGNC:<n>` for `9008` or `hgnc:9008`. A bare number is both an HGNC number and an NCBI id.
  * Blank → 400 naming `parameter`.
  */
 export function queryKeys(query: string, parameter: string): string[] {
-  const key = query.trim().toUpperCase();
+  const key = asciiUpper(query.trim());
   if (key === '') {
     throw new KgdbError('INVALID_PARAMETER', {
       parameter,
@@ -73,7 +79,7 @@ export function queryKeys(query: string, parameter: string): string[] {
 
 /** The best way `gene` answers to one of `keys`, or undefined when it does not. */
 function matchOf(gene: IdentifiedGene, keys: readonly string[]): MatchKind | undefined {
-  const has = (value: string | null) => value !== null && keys.includes(value.toUpperCase());
+  const has = (value: string | null) => value !== null && keys.includes(asciiUpper(value));
   if (has(gene.approved_symbol)) return 'approved_symbol';
   if (has(gene.hgnc_id)) return 'hgnc_id';
   if (has(gene.ensembl_gene_id)) return 'ensembl_gene_id';
@@ -117,7 +123,7 @@ export function resolveAll<G extends IdentifiedGene>(
       ...gene.previous_symbols,
       ...gene.aliases,
     ];
-    for (const key of new Set(keys.flatMap((k) => (k === null ? [] : [k.toUpperCase()])))) {
+    for (const key of new Set(keys.flatMap((k) => (k === null ? [] : [asciiUpper(k)])))) {
       const list = byKey.get(key);
       if (list) list.push(gene);
       else byKey.set(key, [gene]);

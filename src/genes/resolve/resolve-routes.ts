@@ -2,7 +2,13 @@
 import type {} from '@fastify/swagger';
 import type { FastifyPluginAsync } from 'fastify';
 import { KgdbError } from '../../errors.js';
-import { type Candidate, queryKeys, resolveAll } from './resolve-query.js';
+import {
+  type Candidate,
+  MAX_BULK_QUERIES,
+  MAX_QUERY_LENGTH,
+  queryKeys,
+  resolveAll,
+} from './resolve-query.js';
 import type { ResolvedGene, ResolveRepository } from './resolve-repository.js';
 import {
   BulkResolveBody,
@@ -14,6 +20,12 @@ import {
 export interface ResolveRoutesOptions {
   resolve: ResolveRepository;
 }
+
+/**
+ * Room for the most the schema accepts: every query at its longest and every character JSON-escaped (`\uXXXX`,
+ * 6 bytes), with its quotes and comma, so a valid body is never a 413 — Fastify's default (1 MiB) is not.
+ */
+const BULK_BODY_LIMIT = MAX_BULK_QUERIES * (MAX_QUERY_LENGTH * 6 + 3) + 1024;
 
 const TAGS = ['Core Resources - Genes'];
 
@@ -54,6 +66,7 @@ export const resolveRoutes: FastifyPluginAsync<ResolveRoutesOptions> = async (ap
   app.post<{ Body: BulkResolveBody }>(
     '/resolve',
     {
+      bodyLimit: BULK_BODY_LIMIT,
       schema: {
         tags: TAGS,
         summary: 'Resolve up to 5000 gene identifiers in one call, answered in request order',
