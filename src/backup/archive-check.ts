@@ -1,6 +1,7 @@
-import { KgdbError } from '../errors.js';
+import type { KgdbError } from '../errors.js';
 import { tableEntryName } from './archive-format.js';
 import type { CopyStats } from './copy-digest.js';
+import { fileError } from './file-error.js';
 import type { Manifest, TableManifest } from './manifest.js';
 
 /** A table entry as read from the archive. */
@@ -10,7 +11,7 @@ export interface ReadEntry {
 }
 
 function damaged(detail: string): KgdbError {
-  return new KgdbError('INVALID_INPUT', { parameter: 'FILE', detail: `${detail}: the archive is damaged` });
+  return fileError(`${detail}: the archive is damaged`);
 }
 
 /** Whether an entry's measurements are the manifest's; undefined when they agree, else what differs. Pure. */

@@ -3,17 +3,17 @@ import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
-import { KgdbError } from '../errors.js';
+import type { KgdbError } from '../errors.js';
+import { fileError } from './file-error.js';
 
 /** One entry's content; it must be read to its end before the next entry arrives. */
 export type EntryBody = Readable | AsyncIterable<Buffer>;
 
 function damaged(file: string, err: Error): KgdbError {
-  return new KgdbError('INVALID_INPUT', {
-    parameter: 'FILE',
-    detail: `${file} is not a complete kgdb backup archive (${err.message}): cut short, damaged, or not an archive`,
-    cause: err,
-  });
+  return fileError(
+    `${file} is not a complete kgdb backup archive (${err.message}): cut short, damaged, or not an archive`,
+    err,
+  );
 }
 
 /**

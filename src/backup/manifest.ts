@@ -1,5 +1,6 @@
-import { KgdbError } from '../errors.js';
+import type { KgdbError } from '../errors.js';
 import { ARCHIVE_FORMAT, MANIFEST_ENTRY } from './archive-format.js';
+import { fileError } from './file-error.js';
 
 /** One table's entry: what was copied and how to recognise it intact. */
 export interface TableManifest {
@@ -40,7 +41,7 @@ const SHA256 = /^[0-9a-f]{64}$/;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
 
 function invalid(detail: string): KgdbError {
-  return new KgdbError('INVALID_INPUT', { parameter: 'FILE', detail: `${MANIFEST_ENTRY}: ${detail}` });
+  return fileError(`${MANIFEST_ENTRY}: ${detail}`);
 }
 
 type Json = Record<string, unknown>;

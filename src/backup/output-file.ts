@@ -1,6 +1,7 @@
 import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { KgdbError } from '../errors.js';
+import { fileError } from './file-error.js';
 
 async function statOrUndefined(file: string) {
   return stat(file).catch((err: NodeJS.ErrnoException) => {
@@ -16,14 +17,11 @@ async function statOrUndefined(file: string) {
 export async function assertWritableTarget(file: string, force: boolean): Promise<void> {
   const folder = await statOrUndefined(path.dirname(file));
   if (!folder?.isDirectory()) {
-    throw new KgdbError('INVALID_INPUT', {
-      parameter: 'FILE',
-      detail: `cannot write ${file}: the folder ${path.dirname(file)} does not exist`,
-    });
+    throw fileError(`cannot write ${file}: the folder ${path.dirname(file)} does not exist`);
   }
   const existing = await statOrUndefined(file);
   if (existing?.isDirectory()) {
-    throw new KgdbError('INVALID_INPUT', { parameter: 'FILE', detail: `${file} is a directory, not a file` });
+    throw fileError(`${file} is a directory, not a file`);
   }
   if (existing && !force) {
     throw new KgdbError('CONFLICT', { detail: `${file} exists; pass --force to overwrite it` });
@@ -34,10 +32,7 @@ export async function assertWritableTarget(file: string, force: boolean): Promis
 export async function archiveSize(file: string): Promise<number> {
   const found = await statOrUndefined(file);
   if (!found?.isFile()) {
-    throw new KgdbError('INVALID_INPUT', {
-      parameter: 'FILE',
-      detail: found ? `${file} is not a file` : `${file} does not exist`,
-    });
+    throw fileError(found ? `${file} is not a file` : `${file} does not exist`);
   }
   return found.size;
 }

@@ -17,6 +17,7 @@ import { MANIFEST_ENTRY, tableEntryName } from './archive-format.js';
 import { type EntryBody, readArchive } from './archive-reader.js';
 import { appliedMigrations, readTables } from './catalog.js';
 import { CopyDigest } from './copy-digest.js';
+import { fileError } from './file-error.js';
 import type { Manifest, TableManifest } from './manifest.js';
 import { knownMigrations, migrateInTransaction } from './migrate-in-transaction.js';
 import { archiveSize } from './output-file.js';
@@ -128,10 +129,9 @@ async function copyTablesIn(client: PoolClient, file: string, manifest: Manifest
     if (name === MANIFEST_ENTRY) return drain(body);
     const table = manifest.tables[next];
     if (table === undefined || name !== tableEntryName(table.name)) {
-      throw new KgdbError('INVALID_INPUT', {
-        parameter: 'FILE',
-        detail: `${file} changed while it was being restored (entry ${name} where the verified archive had ${table ? tableEntryName(table.name) : MANIFEST_ENTRY})`,
-      });
+      throw fileError(
+        `${file} changed while it was being restored (entry ${name} where the verified archive had ${table ? tableEntryName(table.name) : MANIFEST_ENTRY})`,
+      );
     }
     next += 1;
     // Into an emptied table: one sorted build per index beats maintaining them row by row (2 M log rows: 48 s
@@ -140,10 +140,7 @@ async function copyTablesIn(client: PoolClient, file: string, manifest: Manifest
   });
   const missing = manifest.tables[next];
   if (missing) {
-    throw new KgdbError('INVALID_INPUT', {
-      parameter: 'FILE',
-      detail: `${file} changed while it was being restored (${tableEntryName(missing.name)} is gone)`,
-    });
+    throw fileError(`${file} changed while it was being restored (${tableEntryName(missing.name)} is gone)`);
   }
 }
 
@@ -158,11 +155,10 @@ async function copyTableIn(client: PoolClient, table: TableManifest, body: Entry
       client.query(copyFrom(`copy ${ident(table.name)} (${columns}) from stdin`)),
     ).catch((err: unknown) => {
       if (!(err instanceof pg.DatabaseError)) throw err;
-      throw new KgdbError('INVALID_INPUT', {
-        parameter: 'FILE',
-        detail: `the archive's table ${table.name} does not load: ${err.message} (nothing was restored)`,
-        cause: err,
-      });
+      throw fileError(
+        `the archive's table ${table.name} does not load: ${err.message} (nothing was restored)`,
+        err,
+      );
     });
     assertEntryMatches(table, digest.stats());
   } finally {

@@ -1,4 +1,5 @@
 import { KgdbError } from '../errors.js';
+import { fileError } from './file-error.js';
 
 /**
  * How an archive's schema version (the name of the latest migration applied where it was made) relates to this
@@ -21,18 +22,15 @@ export function assertRestorable(version: string, known: readonly string[]): voi
   const latest = known.at(-1) ?? '(none)';
   const comparison = compareSchemaVersion(version, known);
   if (comparison === 'newer') {
-    throw new KgdbError('INVALID_INPUT', {
-      parameter: 'FILE',
-      detail:
-        `the archive's schema version ${version} is newer than this build's latest migration ${latest}: ` +
+    throw fileError(
+      `the archive's schema version ${version} is newer than this build's latest migration ${latest}: ` +
         'restore it with the kgdb version that made it (or a later one)',
-    });
+    );
   }
   if (comparison === 'unknown') {
-    throw new KgdbError('INVALID_INPUT', {
-      parameter: 'FILE',
-      detail: `the archive's schema version ${version} is not a migration this build knows (its latest is ${latest})`,
-    });
+    throw fileError(
+      `the archive's schema version ${version} is not a migration this build knows (its latest is ${latest})`,
+    );
   }
 }
 

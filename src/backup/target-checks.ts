@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Queryable } from '../db/pool.js';
 import { KgdbError } from '../errors.js';
 import type { TableInfo } from './catalog.js';
+import { fileError } from './file-error.js';
 import type { Manifest } from './manifest.js';
 
 /**
@@ -51,17 +52,13 @@ export function assertTablesFit(manifest: Manifest, target: readonly TableInfo[]
     const found = byName.get(table.name);
     const where = `at schema version ${manifest.schema_version}`;
     if (!found) {
-      throw new KgdbError('INVALID_INPUT', {
-        parameter: 'FILE',
-        detail: `the archive holds table ${table.name}, which the target database lacks ${where}`,
-      });
+      throw fileError(`the archive holds table ${table.name}, which the target database lacks ${where}`);
     }
     const missing = table.columns.filter((c) => !found.columns.includes(c));
     if (missing.length > 0) {
-      throw new KgdbError('INVALID_INPUT', {
-        parameter: 'FILE',
-        detail: `the archive's table ${table.name} has columns ${missing.join(', ')}, which the target database lacks ${where}`,
-      });
+      throw fileError(
+        `the archive's table ${table.name} has columns ${missing.join(', ')}, which the target database lacks ${where}`,
+      );
     }
   }
 }
@@ -73,11 +70,9 @@ export async function createLogPartitions(db: Queryable, weeks: readonly string[
     `select to_regprocedure('kgdb_system_logs_ensure_partitions(timestamptz, timestamptz, integer)') is not null as present`,
   );
   if (!rows[0]?.present) {
-    throw new KgdbError('INVALID_INPUT', {
-      parameter: 'FILE',
-      detail:
-        'the archive lists system_logs partitions, but its schema version has no partitioned system_logs',
-    });
+    throw fileError(
+      'the archive lists system_logs partitions, but its schema version has no partitioned system_logs',
+    );
   }
   for (const week of weeks) {
     await db.query('select kgdb_system_logs_ensure_partitions($1::timestamptz, $1::timestamptz)', [week]);
@@ -94,10 +89,9 @@ export async function restoreSequences(db: Queryable, manifest: Manifest): Promi
       pg.escapeIdentifier(s.name),
     ]);
     if (!rows[0]?.present) {
-      throw new KgdbError('INVALID_INPUT', {
-        parameter: 'FILE',
-        detail: `the archive holds sequence ${s.name}, which the target database lacks at schema version ${manifest.schema_version}`,
-      });
+      throw fileError(
+        `the archive holds sequence ${s.name}, which the target database lacks at schema version ${manifest.schema_version}`,
+      );
     }
     await db.query('select setval($1::regclass, $2, $3)', [
       pg.escapeIdentifier(s.name),

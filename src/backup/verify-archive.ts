@@ -1,16 +1,12 @@
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { KgdbError } from '../errors.js';
 import type { Progress } from '../progress.js';
 import { assertEntriesMatch, type ReadEntry } from './archive-check.js';
 import { MANIFEST_ENTRY, MAX_MANIFEST_BYTES, tableOfEntry } from './archive-format.js';
 import { type EntryBody, readArchive } from './archive-reader.js';
 import { CopyDigest } from './copy-digest.js';
+import { fileError } from './file-error.js';
 import { type Manifest, parseManifest } from './manifest.js';
-
-function invalid(detail: string): KgdbError {
-  return new KgdbError('INVALID_INPUT', { parameter: 'FILE', detail });
-}
 
 const discard = () =>
   new Writable({
@@ -29,7 +25,7 @@ async function readText(body: EntryBody, limit: number): Promise<string> {
   let size = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) throw invalid(`${MANIFEST_ENTRY} is larger than ${limit} bytes: not a kgdb manifest`);
+    if (size > limit) throw fileError(`${MANIFEST_ENTRY} is larger than ${limit} bytes: not a kgdb manifest`);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -49,7 +45,7 @@ export async function verifyArchive(file: string, size: number, progress: Progre
       file,
       async (name, body) => {
         if (manifestText !== undefined) {
-          throw invalid(`${file}: entry ${name} follows ${MANIFEST_ENTRY}, which must be the last entry`);
+          throw fileError(`${file}: entry ${name} follows ${MANIFEST_ENTRY}, which must be the last entry`);
         }
         if (name === MANIFEST_ENTRY) {
           manifestText = await readText(body, MAX_MANIFEST_BYTES);
@@ -57,7 +53,7 @@ export async function verifyArchive(file: string, size: number, progress: Progre
         }
         const table = tableOfEntry(name);
         if (table === undefined)
-          throw invalid(`${file}: unexpected entry ${name} (not a kgdb backup archive)`);
+          throw fileError(`${file}: unexpected entry ${name} (not a kgdb backup archive)`);
         const digest = new CopyDigest();
         await pipeline(body, digest, discard());
         entries.push({ table, stats: digest.stats() });
@@ -68,7 +64,7 @@ export async function verifyArchive(file: string, size: number, progress: Progre
     progress.done();
   }
   if (manifestText === undefined) {
-    throw invalid(`${file} has no ${MANIFEST_ENTRY}: not a kgdb backup archive, or one cut short`);
+    throw fileError(`${file} has no ${MANIFEST_ENTRY}: not a kgdb backup archive, or one cut short`);
   }
   const manifest = parseManifest(manifestText);
   assertEntriesMatch(manifest, entries);
